@@ -1,0 +1,1 @@
+"""Plain functions over SQLModel sessions: the app's logic, kept apart from Reflex states."""
