@@ -18,23 +18,39 @@ def plot_metrics(
     intervals: Mapping[str, Mapping[str, tuple[float, float]]],
     path: Path,
 ) -> None:
-    """Grouped bars: one group per metric, one bar per model, bootstrap intervals where known."""
-    models = list(test_metrics)
-    width = 0.8 / max(len(models), 1)
-    positions = np.arange(len(metric_names))
-    figure, axes = plt.subplots(figsize=(max(10, 1.6 * len(metric_names) + 0.4 * len(models)), 5.5))
-    for offset, model in enumerate(models):
-        heights = [test_metrics[model][name] for name in metric_names]
-        errors = np.array([_error_bar(heights[i], intervals.get(model, {}).get(name)) for i, name in enumerate(metric_names)]).T
-        axes.bar(positions + (offset - (len(models) - 1) / 2) * width, heights, width, yerr=errors, capsize=2, label=model)
-    axes.set_xticks(positions, [name.replace("@", "\n@") for name in metric_names])
-    axes.set_ylabel("test value (higher is better)")
-    axes.set_title("Test-split metrics per model (error bars: 95% bootstrap interval over users)")
-    axes.grid(axis="y", alpha=0.3)
-    axes.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
+    """Grouped bars: one group per metric, one bar per model, bootstrap intervals where known.
+
+    Coverage gets its own panel: it is an order of magnitude larger than the accuracy metrics and
+    would flatten them on a shared axis.
+    """
+    coverage = [name for name in metric_names if name.startswith("coverage")]
+    accuracy = [name for name in metric_names if name not in coverage]
+    panels = [names for names in (accuracy, coverage) if names]
+    figure, axes_list = plt.subplots(
+        1, len(panels), figsize=(4 + 1.5 * len(metric_names) + 0.3 * len(test_metrics), 5.5),
+        gridspec_kw={"width_ratios": [len(names) for names in panels]}, squeeze=False,
+    )
+    for axes, names in zip(axes_list[0], panels):
+        _grouped_bars(axes, test_metrics, names, intervals)
+    axes_list[0][0].set_ylabel("test value (higher is better)")
+    axes_list[0][-1].legend(loc="upper left", bbox_to_anchor=(1.02, 1.0), frameon=False)
+    figure.suptitle("Test-split metrics per model (error bars: 95% bootstrap interval over users)")
     figure.tight_layout()
     figure.savefig(path, dpi=120)
     plt.close(figure)
+
+
+def _grouped_bars(axes, test_metrics, metric_names, intervals) -> None:
+    models = list(test_metrics)
+    width = 0.8 / max(len(models), 1)
+    positions = np.arange(len(metric_names))
+    for offset, model in enumerate(models):
+        heights = [test_metrics[model][name] for name in metric_names]
+        known = [intervals.get(model, {}).get(name) for name in metric_names]
+        errors = np.array([_error_bar(h, i) for h, i in zip(heights, known)]).T if any(known) else None
+        axes.bar(positions + (offset - (len(models) - 1) / 2) * width, heights, width, yerr=errors, capsize=3, label=model)
+    axes.set_xticks(positions, [name.replace("@", "\n@") for name in metric_names])
+    axes.grid(axis="y", alpha=0.3)
 
 
 def plot_training_curve(history: Sequence[Mapping[str, float]] | None, path: Path) -> None:
@@ -72,6 +88,6 @@ def _plot_series(axes, epochs, history, names, title) -> None:
 
 
 def _error_bar(height: float, interval: tuple[float, float] | None) -> tuple[float, float]:
-    if interval is None:
-        return (0.0, 0.0)
+    if interval is None:  # NaN draws no bar, where zero would draw a stray cap
+        return (np.nan, np.nan)
     return (max(height - interval[0], 0.0), max(interval[1] - height, 0.0))

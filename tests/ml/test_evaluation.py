@@ -7,7 +7,9 @@ import pytest
 
 from ml.datasets.records import Dataset, InteractionRecord, ItemRecord
 from ml.evaluation.baselines import Popular
+from ml.encoders.catalog import ContentFeatures
 from ml.evaluation.bootstrap import confidence_interval, paired_difference, resample_indices
+from ml.evaluation.cli import content_variants, main
 from ml.evaluation.evaluator import evaluate_stage
 from ml.evaluation.report import REPORTED_METRICS, run_evaluation
 from ml.evaluation.split import leave_last_out_split
@@ -125,3 +127,30 @@ def test_run_evaluation_without_history_or_bootstrap_still_writes_everything(tmp
 def test_run_evaluation_rejects_an_unknown_reference(tmp_path):
     with pytest.raises(ValueError, match="reference"):
         run_evaluation(toy_split(), {"Popular": Popular()}, tmp_path, reference="EASE")
+
+
+def test_the_command_line_reports_baselines_on_a_generic_dataset(tmp_path):
+    folder = tmp_path / "shop"
+    folder.mkdir()
+    (folder / "items.csv").write_text("item_id,title\n" + "".join(f"{i},item {i}\n" for i in ITEMS))
+    rows = [f"u{n},{item},2024-01-0{day + 1}\n" for n in range(6) for day, item in enumerate("abcd")]
+    (folder / "interactions.csv").write_text("user_id,item_id,timestamp\n" + "".join(rows))
+    main(["--dataset", str(folder), "--out", str(tmp_path / "report"), "--content", "--bootstrap", "20"])
+    report = json.loads((tmp_path / "report" / "metrics.json").read_text())
+    assert set(report["models"]) == {"Popular", "RecentPopular", "ItemKNN", "EASE"}
+    assert report["split"]["evaluated_users"] == 6
+
+
+def test_content_variants_give_each_modality_equal_weight(monkeypatch):
+    import ml.encoders
+
+    text = np.array([[1.0, 0.0], [1.0, 0.0]])
+    image = np.array([[3.0, 0.0, 0.0], [0.0, 5.0, 0.0]])  # lengths must not matter either
+    monkeypatch.setattr(ml.encoders, "encode_catalog", lambda items, modalities, cache: ContentFeatures(text, image, np.zeros(2, bool), []))
+    monkeypatch.setattr(ml.encoders, "EmbeddingCache", lambda: None)
+    variants = content_variants([], ["text", "image", "text+image"])
+    both = variants["text+image"]
+    # Text cosine 1, image cosine 0: the combined cosine is their mean.
+    assert both[0] @ both[1] == pytest.approx(0.5)
+    assert np.linalg.norm(both, axis=1) == pytest.approx([1.0, 1.0])
+    assert variants["image"][0] @ variants["image"][1] == pytest.approx(0.0)

@@ -1,0 +1,3 @@
+from ml.evaluation.cli import main
+
+main()
