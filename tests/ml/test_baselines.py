@@ -40,8 +40,10 @@ def test_popular_ranks_the_item_most_users_bought_first():
 def test_recent_popular_looks_back_from_the_users_own_last_interaction():
     baskets = {f"old{i}": [("a", 1)] for i in range(5)}
     baskets |= {"new1": [("b", 95)], "new2": [("b", 99)], "late": [("h", 100)], "early": [("h", 2)]}
+    baskets |= {"mid1": [("g", 40)], "mid2": [("g", 41)], "mid": [("h", 50)]}
     view = training_view(baskets)
     assert best_item(RecentPopular(window_days=30), view, "late") == "b"
+    assert best_item(RecentPopular(window_days=30), view, "mid") == "g"
     assert best_item(RecentPopular(window_days=365), view, "late") == "a"
     # Nothing after the user's own time counts: early on, only "a" had been bought.
     assert best_item(RecentPopular(window_days=30), view, "early") == "a"
@@ -52,6 +54,14 @@ def test_item_knn_recommends_the_item_bought_together():
     baskets |= {f"fan{i}": [("e", 1)] for i in range(6)}  # e is more popular, but never with a
     baskets |= {"me": [("a", 2)]}
     assert best_item(ItemKNN(neighbours=5, shrink=0.0), training_view(baskets), "me") == "b"
+
+
+def test_item_knn_similarity_is_cosine_with_shrinkage():
+    baskets = {f"ab{i}": [("a", 1), ("b", 1)] for i in range(3)} | {"ac": [("a", 1), ("c", 1)], "me": [("b", 2)]}
+    model = ItemKNN(neighbours=5, shrink=2.0)
+    model.fit(training_view(baskets))
+    # a and b: 3 shared users, 4 users each: 3 / (sqrt(4 * 4) + 2).
+    assert model.score(["me"])[0, ITEMS.index("a")] == pytest.approx(0.5)
 
 
 def test_item_knn_keeps_only_the_nearest_neighbours():

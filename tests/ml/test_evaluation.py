@@ -93,6 +93,7 @@ def test_paired_difference_reports_a_clear_win():
     comparison = paired_difference(reference + 0.1, reference, indices)
     assert comparison["difference"] == pytest.approx(0.1)
     assert comparison["share_not_better"] == 0.0
+    assert paired_difference(reference, reference, indices)["share_not_better"] == 1.0  # a tie is no win
 
 
 def test_run_evaluation_writes_the_four_report_files(tmp_path):
