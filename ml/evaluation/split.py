@@ -21,7 +21,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import cached_property
 from types import MappingProxyType
 from typing import Literal
 
@@ -95,11 +94,6 @@ class LeaveLastOutSplit:
     @property
     def evaluated_users(self) -> list[str]:
         return list(self.test_targets)
-
-    @cached_property
-    def item_columns(self) -> dict[str, int]:
-        """item id -> column, the inverse of `item_ids`."""
-        return {item_id: column for column, item_id in enumerate(self.item_ids)}
 
     def stage(self, stage: Stage) -> tuple[SplitView, MappingProxyType[str, int]]:
         """The view to fit on and the targets to score against for one protocol stage."""
