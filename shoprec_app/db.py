@@ -6,7 +6,9 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import lru_cache
 
-from sqlalchemy import event
+from pathlib import Path
+
+from sqlalchemy import event, make_url
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, create_engine
 
@@ -15,6 +17,9 @@ from shoprec_app.settings import get_settings
 
 def make_engine(url: str) -> Engine:
     if url.startswith("sqlite"):
+        database = make_url(url).database
+        if database and database != ":memory:":
+            Path(database).parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
 
         @event.listens_for(engine, "connect")
@@ -31,10 +36,7 @@ def make_engine(url: str) -> Engine:
 
 @lru_cache(maxsize=1)
 def get_engine() -> Engine:
-    settings = get_settings()
-    if settings.uses_sqlite:
-        settings.home.mkdir(parents=True, exist_ok=True)
-    return make_engine(settings.database_url)
+    return make_engine(get_settings().database_url)
 
 
 @contextmanager

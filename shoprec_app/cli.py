@@ -1,0 +1,140 @@
+"""The `shoprec` command: run the shop, migrate, import catalogs, train and evaluate models."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from shoprec_app.settings import get_settings
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not hasattr(args, "handler"):
+        parser.print_help()
+        return 2
+    return args.handler(args) or 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="shoprec", description="ShopRec: a self-hosted shop with personalised recommendations.")
+    commands = parser.add_subparsers(title="commands", metavar="COMMAND")
+
+    run = commands.add_parser("run", help="migrate, load a catalog if the shop is empty, and serve the storefront")
+    run.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1; 0.0.0.0 for all)")
+    run.add_argument("--port", type=int, default=3000, help="port of the storefront (default 3000)")
+    run.add_argument("--dataset", help="catalog folder to import (default: $SHOPREC_DATASET, else a generated demo shop)")
+    run.add_argument("--format", choices=["generic", "hm", "amazon2023"], help="layout of --dataset (detected when omitted)")
+    run.set_defaults(handler=_run)
+
+    migrate = commands.add_parser("migrate", help="upgrade the database schema (or downgrade with --revision)")
+    migrate.add_argument("--revision", default="head", help="target revision (default head)")
+    migrate.add_argument("--downgrade", action="store_true", help="downgrade to --revision instead of upgrading")
+    migrate.set_defaults(handler=_migrate)
+
+    importer = commands.add_parser("import", help="import products and interactions from a catalog folder")
+    importer.add_argument("path", help="dataset folder (or an Amazon .jsonl file)")
+    importer.add_argument("--format", choices=["generic", "hm", "amazon2023"], help="layout (detected when omitted)")
+    importer.set_defaults(handler=_import)
+
+    demo = commands.add_parser("demo-catalog", help="write the generated demo shop in the generic layout")
+    demo.add_argument("out", help="folder to write items.csv, interactions.csv and images/ into")
+    demo.add_argument("--items", type=int, default=200)
+    demo.set_defaults(handler=_demo)
+
+    try:
+        from ml import commands as ml_commands
+    except ImportError:  # the model commands are optional in a web-only install
+        ml_commands = None
+    if ml_commands is not None and hasattr(ml_commands, "register"):
+        ml_commands.register(commands)
+    return parser
+
+
+def _run(args: argparse.Namespace) -> int:
+    from shoprec_app import migrations
+    from shoprec_app.frontend import run_storefront
+
+    settings = get_settings()
+    settings.check_production_safety()
+    print(f"Database: {_redacted(settings.database_url)}", flush=True)
+    migrations.upgrade()
+    _load_catalog(args.dataset or settings.dataset, args.format or settings.dataset_format)
+    shown_host = "localhost" if args.host in {"0.0.0.0", "127.0.0.1"} else args.host
+    print(f"\nShopRec storefront starting at http://{shown_host}:{args.port}/\n", flush=True)
+    return run_storefront(args.host, args.port)
+
+
+def _load_catalog(dataset: str | None, fmt: str | None) -> None:
+    """Import a configured dataset (idempotent), or a generated demo shop into an empty one."""
+    from sqlmodel import func, select
+
+    from shoprec_app.db import session_scope
+    from shoprec_app.models import Product
+
+    if dataset:
+        _import_into_shop(Path(dataset), fmt)
+        return
+    with session_scope() as session:
+        if session.exec(select(func.count()).select_from(Product)).one() > 0:
+            return
+    from ml.datasets.demo import generate_demo_catalog
+
+    folder = generate_demo_catalog(get_settings().home / "demo-catalog")
+    print(f"No catalog configured: generated a demo shop in {folder}", flush=True)
+    _import_into_shop(folder, "generic")
+
+
+def _import_into_shop(path: Path, fmt: str | None) -> int:
+    from shoprec_app.db import session_scope
+    from shoprec_app.services.importer import import_path
+
+    with session_scope() as session:
+        report = import_path(session, path, fmt, get_settings().media_dir)
+    print(report.summary(), flush=True)
+    return 0
+
+
+def _migrate(args: argparse.Namespace) -> int:
+    from shoprec_app import migrations
+
+    if args.downgrade:
+        migrations.downgrade(revision=args.revision)
+    else:
+        migrations.upgrade(revision=args.revision)
+    return 0
+
+
+def _import(args: argparse.Namespace) -> int:
+    from shoprec_app import migrations
+
+    path = Path(args.path)
+    if not path.exists():
+        print(f"shoprec import: {path} does not exist", file=sys.stderr)
+        return 2
+    migrations.upgrade()
+    return _import_into_shop(path, args.format)
+
+
+def _demo(args: argparse.Namespace) -> int:
+    from ml.datasets.demo import generate_demo_catalog
+
+    print(generate_demo_catalog(Path(args.out), n_items=args.items))
+    return 0
+
+
+def _redacted(url: str) -> str:
+    """A database URL without its password, fit for logs."""
+    if "@" in url and "://" in url:
+        scheme, rest = url.split("://", 1)
+        credentials, host = rest.rsplit("@", 1)
+        if ":" in credentials:
+            user = credentials.split(":", 1)[0]
+            return f"{scheme}://{user}:***@{host}"
+    return url
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,92 @@
+"""The storefront: category filter, sort, search results and the product grid."""
+
+import reflex as rx
+
+from shoprec_app.components.layout import page
+from shoprec_app.components.product_card import empty_state, product_grid
+from shoprec_app.states.catalog import SORT_LABELS, CatalogState
+
+
+def category_filter() -> rx.Component:
+    return rx.select.root(
+        rx.select.trigger(placeholder="Category", aria_label="Category"),
+        rx.select.content(
+            rx.select.item("All categories", value="All"),
+            rx.foreach(CatalogState.categories, lambda name: rx.select.item(name, value=name)),
+        ),
+        value=rx.cond(CatalogState.category == "", "All", CatalogState.category),
+        on_change=CatalogState.choose_category,
+    )
+
+
+def sort_menu() -> rx.Component:
+    return rx.cond(
+        CatalogState.searching,
+        rx.badge("Sorted by relevance", variant="soft", size="2"),
+        rx.select(list(SORT_LABELS.values()), value=CatalogState.sort_label, on_change=CatalogState.choose_sort, aria_label="Sort"),
+    )
+
+
+def results_heading() -> rx.Component:
+    return rx.cond(
+        CatalogState.searching,
+        rx.heading(
+            CatalogState.total.to_string() + " results for “" + CatalogState.query + "”",
+            size="5",
+            data_testid="results-heading",
+        ),
+        rx.heading(
+            rx.cond(CatalogState.category == "", "All products", CatalogState.category),
+            rx.text.span(" · " + CatalogState.total.to_string() + " items", size="3", color_scheme="gray", weight="regular"),
+            size="5",
+            data_testid="results-heading",
+        ),
+    )
+
+
+def pagination() -> rx.Component:
+    return rx.cond(
+        CatalogState.pages > 1,
+        rx.hstack(
+            rx.button(rx.icon("chevron-left"), "Previous", variant="soft", disabled=CatalogState.page <= 1, on_click=CatalogState.go_to_page(CatalogState.page - 1)),
+            rx.text("Page " + CatalogState.page.to_string() + " of " + CatalogState.pages.to_string(), size="2", color_scheme="gray"),
+            rx.button("Next", rx.icon("chevron-right"), variant="soft", disabled=CatalogState.page >= CatalogState.pages, on_click=CatalogState.go_to_page(CatalogState.page + 1)),
+            justify="center",
+            align="center",
+            spacing="4",
+            padding_top="32px",
+            width="100%",
+        ),
+    )
+
+
+@page
+def catalog_page() -> rx.Component:
+    return rx.vstack(
+        rx.flex(
+            results_heading(),
+            rx.hstack(category_filter(), sort_menu(), spacing="3", align="center"),
+            justify="between",
+            align=rx.breakpoints(initial="start", sm="center"),
+            direction=rx.breakpoints(initial="column", sm="row"),
+            gap="3",
+            width="100%",
+        ),
+        rx.cond(
+            CatalogState.loading,
+            rx.center(rx.spinner(size="3"), padding_y="64px", width="100%"),
+            rx.cond(
+                CatalogState.total > 0,
+                product_grid(CatalogState.cards),
+                empty_state(
+                    "search-x",
+                    "Nothing found",
+                    rx.cond(CatalogState.searching, "No product matches “" + CatalogState.query + "”. Try other words or fewer of them.", "This category has no products yet."),
+                    rx.link(rx.button("Show all products", variant="soft"), href="/"),
+                ),
+            ),
+        ),
+        pagination(),
+        spacing="5",
+        width="100%",
+    )

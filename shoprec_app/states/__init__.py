@@ -1,0 +1,1 @@
+"""Reflex states: thin handlers that resolve the shopper on the server and call services."""
