@@ -2,6 +2,8 @@
 
 import reflex as rx
 
+from shoprec_app.components.link_button import link_button
+
 from shoprec_app.states.auth import AuthState
 from shoprec_app.states.catalog import CatalogState
 
@@ -35,7 +37,7 @@ def account_menu() -> rx.Component:
     return rx.cond(
         AuthState.logged_in,
         rx.hstack(
-            rx.link(rx.button(rx.icon("heart", size=16), "My likes", variant="ghost", size="3"), href="/likes"),
+            link_button(rx.icon("heart", size=16), "My likes", variant="ghost", size="3", href="/likes"),
             rx.menu.root(
                 rx.menu.trigger(
                     rx.button(rx.icon("circle-user", size=16), rx.text(AuthState.email, trim="both", max_width="160px", truncate=True), variant="soft", size="3"),
@@ -50,8 +52,8 @@ def account_menu() -> rx.Component:
             align="center",
         ),
         rx.hstack(
-            rx.link(rx.button("Log in", variant="soft", size="3"), href="/login"),
-            rx.link(rx.button("Sign up", size="3"), href="/register"),
+            link_button("Log in", variant="soft", size="3", href="/login"),
+            link_button("Sign up", size="3", href="/register"),
             spacing="2",
         ),
     )

@@ -36,7 +36,7 @@ def _form_card(title: str, subtitle: str, fields: list[rx.Component], submit: st
 
 def _field(label: str, name: str, kind: str, autocomplete: str, placeholder: str = "") -> rx.Component:
     return rx.vstack(
-        rx.text(label, as_="label", size="2", weight="medium", html_for=name),
+        rx.el.label(rx.text(label, size="2", weight="medium"), html_for=name),
         rx.input(id=name, name=name, type=kind, auto_complete=autocomplete, placeholder=placeholder, required=True, size="3", width="100%"),
         spacing="1",
         width="100%",

@@ -3,6 +3,7 @@
 import reflex as rx
 
 from shoprec_app.components.layout import page
+from shoprec_app.components.link_button import link_button
 from shoprec_app.components.product_card import empty_state, product_grid
 from shoprec_app.states.catalog import SORT_LABELS, CatalogState
 
@@ -82,7 +83,7 @@ def catalog_page() -> rx.Component:
                     "search-x",
                     "Nothing found",
                     rx.cond(CatalogState.searching, "No product matches “" + CatalogState.query + "”. Try other words or fewer of them.", "This category has no products yet."),
-                    rx.link(rx.button("Show all products", variant="soft"), href="/"),
+                    link_button("Show all products", variant="soft", href="/"),
                 ),
             ),
         ),

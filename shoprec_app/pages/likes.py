@@ -3,6 +3,7 @@
 import reflex as rx
 
 from shoprec_app.components.layout import page
+from shoprec_app.components.link_button import link_button
 from shoprec_app.components.product_card import empty_state, product_grid
 from shoprec_app.states.likes import LikesState
 
@@ -16,7 +17,7 @@ def likes_page() -> rx.Component:
             product_grid(LikesState.liked_cards),
             rx.cond(
                 LikesState.loaded,
-                empty_state("heart", "No likes yet", "Tap the heart on any product to keep it here.", rx.link(rx.button("Browse the shop", variant="soft"), href="/")),
+                empty_state("heart", "No likes yet", "Tap the heart on any product to keep it here.", link_button("Browse the shop", variant="soft", href="/")),
                 rx.center(rx.spinner(size="3"), padding_y="64px", width="100%"),
             ),
         ),

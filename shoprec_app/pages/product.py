@@ -3,6 +3,7 @@
 import reflex as rx
 
 from shoprec_app.components.layout import page
+from shoprec_app.components.link_button import link_button
 from shoprec_app.components.product_card import empty_state, like_button, product_photo
 from shoprec_app.states.product import ProductState
 
@@ -38,5 +39,5 @@ def product_page() -> rx.Component:
             spacing="5",
             width="100%",
         ),
-        empty_state("package-x", "Product not found", "It may have been removed from the shop.", rx.link(rx.button("Back to the shop", variant="soft"), href="/")),
+        empty_state("package-x", "Product not found", "It may have been removed from the shop.", link_button("Back to the shop", variant="soft", href="/")),
     )
