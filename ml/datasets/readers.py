@@ -58,7 +58,7 @@ def parse_timestamp(value: str) -> datetime:
         seconds = float(value)
     except ValueError:
         parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-        return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+        return parsed.astimezone(UTC) if parsed.tzinfo else parsed.replace(tzinfo=UTC)
     if not math.isfinite(seconds):
         raise ValueError(f"not a finite number: {value!r}")
     return datetime.fromtimestamp(seconds, tz=UTC)
@@ -92,21 +92,46 @@ def check_image(path: Path) -> str | None:
     return None
 
 
+class _LineCounter:
+    """Feeds a file to csv, noting the physical line each row starts on.
+
+    csv's own line_num is where a row ends, and blank lines it skips are invisible in it.
+    """
+
+    def __init__(self, handle: Iterator[str]) -> None:
+        self._lines = iter(handle)
+        self.number = 0
+        self.row_start = 0  # 0 until the next row's first (non-blank) line has been read
+
+    def __iter__(self) -> _LineCounter:
+        return self
+
+    def __next__(self) -> str:
+        text = next(self._lines)
+        self.number += 1
+        if not self.row_start and text.strip("\r\n"):
+            self.row_start = self.number
+        return text
+
+
 def _csv_rows(path: Path, problems: list[RowProblem]) -> Iterator[tuple[int, dict[str, str]]]:
     """Rows of a CSV file with the physical line number each one starts on."""
     with path.open(newline="", encoding="utf-8-sig", errors="replace") as handle:
-        reader = csv.DictReader(handle)
-        line = reader.line_num + 1
+        lines = _LineCounter(handle)
+        reader = csv.DictReader(lines)
         try:
+            reader.fieldnames  # noqa: B018 - reads the header, so its line is not taken for a row's
+            lines.row_start = 0
             for row in reader:
+                line, lines.row_start = lines.row_start, 0
                 if None in row:  # more fields than the header names
                     problems.append(RowProblem(path.name, line, "too many fields"))
                 elif any(v is None for v in row.values()):
                     problems.append(RowProblem(path.name, line, "too few fields"))
                 else:
                     yield line, {k.strip(): (v or "").strip() for k, v in row.items()}
-                line = reader.line_num + 1
         except csv.Error as error:
+            line = lines.row_start or lines.number
             problems.append(RowProblem(path.name, line, f"malformed CSV: {error}; rest of file skipped"))
 
 
