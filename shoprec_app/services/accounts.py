@@ -90,6 +90,9 @@ def authenticate(session: Session, email: str, password: str, now: datetime | No
             session.delete(throttle)
         return Shopper(user.id, user.email)
     _record_failure(session, throttle, email, now)
+    # Committed here: the caller's transaction rolls back on the error we raise, and a failure
+    # that is rolled back never counts towards the lock.
+    session.commit()
     raise AccountError(GENERIC_LOGIN_ERROR)
 
 
@@ -132,4 +135,7 @@ def shopper_from_token(session: Session, token: str, settings: Settings | None =
     except (jwt.PyJWTError, ValueError, KeyError):
         return None
     user = session.get(User, user_id)
-    return Shopper(user.id, user.email) if user else None
+    # SQLite gives a deleted user's id to the next account: the email tells them apart.
+    if user is None or claims.get("email") != user.email:
+        return None
+    return Shopper(user.id, user.email)
