@@ -114,6 +114,9 @@ def search(session: Session, query: str, category: str = "", page: int = 1, page
         if total or len(words) == 1:
             break
     pages = max(1, -(-total // page_size))
+    if page > pages:  # past the end: show the last page, as browse does, rather than an empty one
+        page = pages
+        ids, total = _search_ids(session, words, require_all, category, page, page_size)
     products = {p.id: p for p in session.exec(select(Product).where(col(Product.id).in_(ids))).all()} if ids else {}
     return CatalogPage([to_card(products[i]) for i in ids if i in products], total, min(max(1, page), pages), pages)
 
