@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from sqlalchemy import update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
-from shoprec_app.models import Like, Product
+from shoprec_app.models import Like, Product, utcnow
 from shoprec_app.services.accounts import Shopper
 from shoprec_app.services.catalog import ProductCard, cards_by_ids
 
@@ -19,12 +19,12 @@ def like(session: Session, shopper: Shopper, product_id: int) -> bool:
     """Like a product; True when this added a like, False when it was already liked."""
     if session.get(Product, product_id) is None:
         raise UnknownProduct(product_id)
-    if session.get(Like, (shopper.id, product_id)) is not None:
-        return False
-    try:
-        with session.begin_nested():
-            session.add(Like(user_id=shopper.id, product_id=product_id))
-    except IntegrityError:  # a concurrent request of the same shopper won the race
+    session.flush()  # an unlike still pending in this session must reach the database first
+    # ON CONFLICT DO NOTHING covers a concurrent request of the same shopper without a savepoint:
+    # pysqlite's savepoints commit on release, so a rolled-back like used to stay behind.
+    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    statement = dialect.insert(Like.__table__).values(user_id=shopper.id, product_id=product_id, created_at=utcnow())
+    if session.execute(statement.on_conflict_do_nothing()).rowcount == 0:
         return False
     _adjust_popularity(session, product_id, +1)
     return True
