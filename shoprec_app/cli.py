@@ -114,6 +114,14 @@ def _import(args: argparse.Namespace) -> int:
     if not path.exists():
         print(f"shoprec import: {path} does not exist", file=sys.stderr)
         return 2
+    if args.format is None:
+        from ml.datasets import detect_format
+
+        try:
+            detect_format(path)
+        except ValueError as error:  # a folder in none of the layouts
+            print(f"shoprec import: {error}", file=sys.stderr)
+            return 2
     migrations.upgrade()
     return _import_into_shop(path, args.format)
 
