@@ -6,7 +6,7 @@ for speed; `recall_against_exact` measures how much, so the choice is made on nu
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from pathlib import Path
 
 import faiss
@@ -17,15 +17,19 @@ HNSW_EF_CONSTRUCTION = 200
 HNSW_EF_SEARCH = 128
 
 
-def build_index(vectors: np.ndarray, kind: str = "exact") -> faiss.Index:
-    """An inner-product index over float32 [n, d] vectors; kind is "exact" or "hnsw"."""
+def build_index(vectors: np.ndarray, kind: str = "exact", ef_construction: int = HNSW_EF_CONSTRUCTION) -> faiss.Index:
+    """An inner-product index over float32 [n, d] vectors; kind is "exact" or "hnsw".
+
+    `ef_construction` (HNSW only): a smaller value builds a million-item graph several times
+    faster for slightly lower recall; measure with `recall_against_exact`.
+    """
     vectors = np.ascontiguousarray(vectors, dtype=np.float32)
     dim = vectors.shape[1]
     if kind == "exact":
         index = faiss.IndexFlatIP(dim)
     elif kind == "hnsw":
         index = faiss.IndexHNSWFlat(dim, HNSW_NEIGHBOURS, faiss.METRIC_INNER_PRODUCT)
-        index.hnsw.efConstruction = HNSW_EF_CONSTRUCTION
+        index.hnsw.efConstruction = ef_construction
         index.hnsw.efSearch = HNSW_EF_SEARCH
     else:
         raise ValueError(f"unknown index kind {kind!r}; expected 'exact' or 'hnsw'")
@@ -66,6 +70,3 @@ def save_index(index: faiss.Index, path: Path) -> None:
 def load_index(path: Path) -> faiss.Index:
     return faiss.read_index(str(path))
 
-
-def rows_to_ids(rows: Sequence[int], item_ids: Sequence[str]) -> list[str]:
-    return [item_ids[row] for row in rows]
