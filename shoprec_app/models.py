@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import Column, DateTime, ForeignKey, Integer, Text, UniqueConstraint
+from sqlalchemy import JSON, Column, DateTime, ForeignKey, Index, Integer, LargeBinary, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 
@@ -87,3 +87,49 @@ class LoginThrottle(SQLModel, table=True):
     failures: int = 0
     window_started_at: datetime = Field(default_factory=utcnow, sa_column=_timestamp())
     locked_until: datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True), nullable=True))
+
+
+class RecommendationRequest(SQLModel, table=True):
+    """One request to the recommendation workers and, once done, its result.
+
+    The id is made by the web backend and travels in the message, so a redelivered
+    message finds the same row: a result is written once, whatever the retries.
+    """
+
+    __tablename__ = "recommendation_requests"
+    # The storefront asks "the newest result of this kind for this shopper" on every page load.
+    __table_args__ = (Index("ix_recommendation_requests_latest", "user_id", "kind", "requested_at"),)
+
+    id: str = Field(primary_key=True, max_length=36)
+    user_id: int | None = Field(
+        default=None, sa_column=Column(Integer, ForeignKey("users.id", ondelete="CASCADE"), nullable=True)
+    )
+    # "for_you" (a shopper's shelf), "similar" (to a product) or "search" (a text query).
+    kind: str = Field(max_length=16)
+    subject_product_id: int | None = Field(default=None, index=True)
+    query: str = Field(default="", max_length=200)
+    # The browser tab to push the result to (Reflex client token); never shown to anyone.
+    client_token: str = Field(default="", max_length=64)
+    status: str = Field(default="pending", max_length=16)  # pending, done, failed
+    requested_at: datetime = Field(default_factory=utcnow, sa_column=_timestamp())
+    completed_at: datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True), nullable=True))
+    latency_ms: float | None = None
+    model_version: str = Field(default="", max_length=80)
+    # [{"product_id": int, "score": float, "reason": str}, ...] best first.
+    items: list[dict] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    error: str = Field(default="", max_length=500)
+
+
+class ProductVector(SQLModel, table=True):
+    """An item vector computed for a product added after the model was trained.
+
+    Workers add these to their in-memory index, so a new product is recommendable
+    without a retrain or a restart.
+    """
+
+    __tablename__ = "product_vectors"
+
+    product_id: int = Field(sa_column=Column(Integer, ForeignKey("products.id", ondelete="CASCADE"), primary_key=True))
+    model_version: str = Field(max_length=80, primary_key=True)
+    vector: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    created_at: datetime = Field(default_factory=utcnow, sa_column=_timestamp())

@@ -32,6 +32,7 @@ class Settings:
     dataset_format: str | None
     broker_url: str | None
     redis_url: str | None
+    artifacts_dir: Path
 
     @property
     def media_dir(self) -> Path:
@@ -83,4 +84,5 @@ def get_settings() -> Settings:
         dataset_format=os.environ.get("SHOPREC_DATASET_FORMAT") or None,
         broker_url=os.environ.get("SHOPREC_BROKER_URL") or None,
         redis_url=os.environ.get("SHOPREC_REDIS_URL") or None,
+        artifacts_dir=Path(os.environ.get("SHOPREC_ARTIFACTS") or home / "artifacts").expanduser().resolve(),
     )

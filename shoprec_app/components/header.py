@@ -40,7 +40,7 @@ def account_menu() -> rx.Component:
             link_button(rx.icon("heart", size=16), "My likes", variant="ghost", size="3", href="/likes"),
             rx.menu.root(
                 rx.menu.trigger(
-                    rx.button(rx.icon("circle-user", size=16), rx.text(AuthState.email, trim="both", max_width="160px", truncate=True), variant="soft", size="3"),
+                    rx.button(rx.icon("circle-user", size=16), AuthState.display_name, variant="soft", size="3", aria_label=AuthState.email),
                 ),
                 rx.menu.content(
                     rx.menu.item("My likes", on_click=rx.redirect("/likes")),

@@ -33,12 +33,18 @@ def like_button(product_id, size: str = "2") -> rx.Component:
     )
 
 
-def product_card(card: ProductCard) -> rx.Component:
+def product_card(card: ProductCard, meaning_ids=None) -> rx.Component:
+    badge = (
+        [rx.cond(meaning_ids.contains(card.id), rx.badge("Matches by meaning", variant="solid", size="1", position="absolute", bottom="8px", left="8px", data_testid="meaning-badge"))]
+        if meaning_ids is not None
+        else []
+    )
     return rx.card(
         rx.link(
             rx.box(
                 product_photo(card.image_url, card.title),
                 rx.box(like_button(card.id), position="absolute", top="8px", right="8px"),
+                *badge,
                 position="relative",
             ),
             rx.vstack(
@@ -64,9 +70,10 @@ def product_card(card: ProductCard) -> rx.Component:
     )
 
 
-def product_grid(cards) -> rx.Component:
+def product_grid(cards, meaning_ids=None) -> rx.Component:
+    """A responsive grid of cards; `meaning_ids` marks the cards found by meaning, not by words."""
     return rx.grid(
-        rx.foreach(cards, product_card),
+        rx.foreach(cards, lambda card: product_card(card, meaning_ids)),
         columns=rx.breakpoints(initial="2", sm="3", md="4", lg="5"),
         gap="16px",
         width="100%",

@@ -5,7 +5,10 @@ import reflex as rx
 from shoprec_app.components.layout import page
 from shoprec_app.components.link_button import link_button
 from shoprec_app.components.product_card import empty_state, product_grid
+from shoprec_app.components.shelf import shelf
+from shoprec_app.states.auth import AuthState
 from shoprec_app.states.catalog import SORT_LABELS, CatalogState
+from shoprec_app.states.recommendations import RecsState
 
 
 def category_filter() -> rx.Component:
@@ -45,6 +48,41 @@ def results_heading() -> rx.Component:
     )
 
 
+def recommended_shelf() -> rx.Component:
+    return rx.cond(
+        AuthState.logged_in & ~CatalogState.searching,
+        rx.box(
+            shelf(
+                "Recommended for you",
+                RecsState.recs,
+                RecsState.recs_status,
+                RecsState.recs_error,
+                on_retry=RecsState.refresh,
+                test_id="recommended",
+                empty_text="Like a few products and your picks appear here.",
+            ),
+            width="100%",
+            padding="16px",
+            border_radius="var(--radius-4)",
+            background_color="var(--accent-2)",
+        ),
+    )
+
+
+def meaning_note() -> rx.Component:
+    return rx.cond(
+        CatalogState.searching,
+        rx.cond(
+            CatalogState.meaning_status == "loading",
+            rx.hstack(rx.spinner(size="1"), rx.text("Also searching by meaning…", size="2", color_scheme="gray"), align="center", data_testid="meaning-loading"),
+            rx.cond(
+                CatalogState.meaning_ids.length() > 0,
+                rx.text("Includes products that match your words by meaning.", size="2", color_scheme="gray"),
+            ),
+        ),
+    )
+
+
 def pagination() -> rx.Component:
     return rx.cond(
         CatalogState.pages > 1,
@@ -64,6 +102,7 @@ def pagination() -> rx.Component:
 @page
 def catalog_page() -> rx.Component:
     return rx.vstack(
+        recommended_shelf(),
         rx.flex(
             results_heading(),
             rx.hstack(category_filter(), sort_menu(), spacing="3", align="center"),
@@ -73,17 +112,22 @@ def catalog_page() -> rx.Component:
             gap="3",
             width="100%",
         ),
+        meaning_note(),
         rx.cond(
             CatalogState.loading,
             rx.center(rx.spinner(size="3"), padding_y="64px", width="100%"),
             rx.cond(
                 CatalogState.total > 0,
-                product_grid(CatalogState.cards),
-                empty_state(
+                product_grid(CatalogState.cards, CatalogState.meaning_ids),
+                rx.cond(
+                    CatalogState.meaning_status == "loading",
+                    rx.center(rx.spinner(size="3"), padding_y="64px", width="100%"),
+                    empty_state(
                     "search-x",
                     "Nothing found",
                     rx.cond(CatalogState.searching, "No product matches “" + CatalogState.query + "”. Try other words or fewer of them.", "This category has no products yet."),
                     link_button("Show all products", variant="soft", href="/"),
+                    ),
                 ),
             ),
         ),

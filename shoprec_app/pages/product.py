@@ -5,7 +5,9 @@ import reflex as rx
 from shoprec_app.components.layout import page
 from shoprec_app.components.link_button import link_button
 from shoprec_app.components.product_card import empty_state, like_button, product_photo
+from shoprec_app.components.shelf import shelf
 from shoprec_app.states.product import ProductState
+from shoprec_app.states.recommendations import SimilarState
 
 
 def product_details() -> rx.Component:
@@ -36,7 +38,9 @@ def product_page() -> rx.Component:
         rx.vstack(
             rx.link(rx.hstack(rx.icon("arrow-left", size=16), rx.text("Back to the shop"), align="center", spacing="1"), href="/", size="2"),
             product_details(),
-            spacing="5",
+            rx.separator(size="4"),
+            shelf("Similar items", SimilarState.similar, SimilarState.similar_status, "Similar items are unavailable right now.", test_id="similar", empty_text="No similar items found."),
+            spacing="6",
             width="100%",
         ),
         empty_state("package-x", "Product not found", "It may have been removed from the shop.", link_button("Back to the shop", variant="soft", href="/")),

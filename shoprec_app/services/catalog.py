@@ -16,6 +16,8 @@ from sqlmodel import Session, col, select
 from shoprec_app.models import Product
 
 PAGE_SIZE = 24
+# The usual constant of reciprocal rank fusion: later ranks still count, but less.
+RRF_K = 60
 MAX_QUERY_WORDS = 12
 SORTS = {
     "popular": (col(Product.popularity).desc(), col(Product.id)),
@@ -156,3 +158,18 @@ def cards_by_ids(session: Session, product_ids: list[int]) -> list[ProductCard]:
         return []
     found = {p.id: p for p in session.exec(select(Product).where(col(Product.id).in_(product_ids))).all()}
     return [to_card(found[i]) for i in product_ids if i in found]
+
+
+def blend_rankings(keyword: list[ProductCard], by_meaning: list[ProductCard], limit: int) -> list[ProductCard]:
+    """Reciprocal rank fusion of the keyword results and the results found by meaning.
+
+    RRF needs no score calibration between BM25/ts_rank and vector similarity, and a product
+    both lists agree on rises to the top.
+    """
+    scores: dict[int, float] = {}
+    cards: dict[int, ProductCard] = {}
+    for ranking in (keyword, by_meaning):
+        for rank, card in enumerate(ranking):
+            scores[card.id] = scores.get(card.id, 0.0) + 1.0 / (RRF_K + rank + 1)
+            cards.setdefault(card.id, card)
+    return [cards[i] for i in sorted(scores, key=lambda i: -scores[i])[:limit]]

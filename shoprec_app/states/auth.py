@@ -34,6 +34,12 @@ class AuthState(rx.State):
     def logged_in(self) -> bool:
         return bool(self.email)
 
+    @rx.var
+    def display_name(self) -> str:
+        """The account menu's label: the part of the email before the @, kept short."""
+        name = self.email.split("@", 1)[0]
+        return name if len(name) <= 18 else name[:17] + "…"
+
     @rx.event
     def refresh_identity(self):
         """Fill in the shopper's email from the token (or forget a token that is no longer valid)."""

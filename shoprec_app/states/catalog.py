@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from urllib.parse import urlencode
 
 import reflex as rx
 
 from shoprec_app.db import session_scope
-from shoprec_app.services import catalog
+from shoprec_app.services import catalog, recommendations
 from shoprec_app.services.catalog import ProductCard
+from shoprec_app.states.live import load_view, request_recommendations
+
+# Results found by meaning for a query are the same for everyone: this fresh, they are reused.
+SEARCH_FRESH_FOR = timedelta(minutes=10)
 
 SORT_LABELS = {
     "popular": "Most popular",
@@ -36,6 +41,11 @@ class CatalogState(rx.State):
     cards: list[ProductCard] = []
     categories: list[str] = []
     loading: bool = True
+    # Search by meaning (the workers' text embedding), blended into the first page.
+    keyword_cards: list[ProductCard] = []
+    keyword_total: int = 0
+    meaning_ids: list[int] = []
+    meaning_status: str = "idle"  # idle, loading, ready, failed
 
     @rx.event
     def load(self):
@@ -51,7 +61,52 @@ class CatalogState(rx.State):
             else:
                 result = catalog.browse(session, self.category, self.sort, requested_page)
         self.cards, self.total, self.page, self.pages = result.cards, result.total, result.page, result.pages
+        self.keyword_cards, self.keyword_total, self.meaning_ids = result.cards, result.total, []
         self.loading = False
+        self.meaning_status = "idle"
+        if self.searching and self.page == 1:
+            yield from self._search_by_meaning()
+
+    def _search_by_meaning(self):
+        query = " ".join(catalog.query_words(self.query))
+        with session_scope() as session:
+            done = recommendations.latest(session, "search", query=query, done_only=True)
+            fresh = done is not None and recommendations.age(done) < SEARCH_FRESH_FOR
+            found = recommendations.view(session, done) if fresh else None
+        if found is not None:
+            self._blend(found.cards)
+            return
+        self.meaning_status = "loading"
+        yield
+        _, error = request_recommendations("search", query=query, client_token=self.router.session.client_token)
+        if error:
+            self.meaning_status = "failed"
+
+    def apply_result(self, request_id: str) -> None:
+        """Called by the reply consumer when the search by meaning is done."""
+        found = load_view(request_id)
+        with session_scope() as session:
+            request = session.get(recommendations.RecommendationRequest, request_id)
+            query = request.query if request else None
+        if found is None or query != " ".join(catalog.query_words(self.query)) or self.page != 1:
+            return  # the shopper has searched for something else since
+        if found.status != "done":
+            self.meaning_status = "failed"
+            return
+        self._blend(found.cards)
+
+    def _blend(self, found: list[recommendations.RecommendedCard]) -> None:
+        by_meaning = [
+            ProductCard(c.id, c.title, c.category, c.price, c.image_url)
+            for c in found
+            if not self.category or c.category == self.category
+        ]
+        keyword_ids = {card.id for card in self.keyword_cards}
+        self.cards = catalog.blend_rankings(self.keyword_cards, by_meaning, catalog.PAGE_SIZE)
+        self.meaning_ids = [card.id for card in self.cards if card.id not in keyword_ids]
+        self.total = self.keyword_total + len([c for c in by_meaning if c.id not in keyword_ids])
+        self.pages = max(self.pages, 1)
+        self.meaning_status = "ready"
 
     def _url(self, **changes) -> str:
         params = {"q": self.query, "category": self.category, "sort": self.sort, "page": self.page}

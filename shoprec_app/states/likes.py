@@ -8,6 +8,7 @@ from shoprec_app.db import session_scope
 from shoprec_app.services import likes
 from shoprec_app.services.catalog import ProductCard
 from shoprec_app.states.auth import AuthState
+from shoprec_app.states.recommendations import RecsState
 
 
 class LikesState(AuthState):
@@ -55,3 +56,4 @@ class LikesState(AuthState):
             return
         if not want_liked:
             self.liked_cards = [card for card in self.liked_cards if card.id != product_id]
+        yield RecsState.schedule_refresh
