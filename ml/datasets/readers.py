@@ -18,6 +18,8 @@ from pathlib import Path
 from ml.datasets.records import Dataset, InteractionRecord, ItemRecord, RowProblem
 
 FORMATS = ("generic", "hm", "amazon2023")
+# The shop stores an item's id in a column of this width; a longer id is a bad row, not a failed import.
+MAX_ITEM_ID_LENGTH = 128
 
 # Large description fields in real catalogs exceed csv's default 128 KiB field limit.
 csv.field_size_limit(16 * 1024 * 1024)
@@ -148,6 +150,9 @@ def _attach_image(item: ItemRecord, image: Path | None, check: bool, file: str, 
 def _add_item(item: ItemRecord, items: dict[str, ItemRecord], file: str, problems: list[RowProblem]) -> bool:
     if not item.item_id:
         problems.append(RowProblem(file, item.line, "missing item id"))
+        return False
+    if len(item.item_id) > MAX_ITEM_ID_LENGTH:
+        problems.append(RowProblem(file, item.line, f"item id longer than {MAX_ITEM_ID_LENGTH} characters"))
         return False
     if not item.title:
         problems.append(RowProblem(file, item.line, f"item {item.item_id}: missing title"))

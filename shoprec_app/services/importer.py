@@ -83,7 +83,7 @@ def _upsert_products(
         product = existing.get(item.item_id)
         if product is None:
             now = utcnow()
-            new_rows.append({"external_id": item.item_id, "source": dataset.name, "created_at": now, "updated_at": now, **values})
+            new_rows.append({"external_id": item.item_id, "source": dataset.name[:100], "created_at": now, "updated_at": now, **values})
         elif any(getattr(product, key) != value for key, value in values.items()):
             for key, value in values.items():
                 setattr(product, key, value)

@@ -164,3 +164,24 @@ def test_hm_copy_with_bad_rows_reports_them_and_loads_the_rest(postgres_engine: 
         assert stored["0999999001"] is None
         assert all(stored[i] is not None for i in good_ids)
         assert session.execute(text("SELECT count(*) FROM interactions")).scalar_one() == 2
+
+
+def test_values_wider_than_their_columns_are_bad_rows_not_a_failed_import(postgres_engine: Engine, tmp_path: Path):
+    """PostgreSQL enforces column widths (SQLite does not): one long id must not cost the good rows."""
+    root = tmp_path / ("a-shop-folder-with-a-very-long-name-" + "n" * 80)
+    root.mkdir()
+    long_id = "https://shop.example/products/" + "x" * 120
+    (root / "items.csv").write_text(
+        f"item_id,title,category\n{long_id},Too long,Tops\nok,Fine,{'c' * 300}\n", encoding="utf-8"
+    )
+    (root / "interactions.csv").write_text(
+        f"user_id,item_id,timestamp\nu1,{long_id},0\n{'u' * 200},ok,0\n", encoding="utf-8"
+    )
+
+    report = run_import(postgres_engine, root, tmp_path / "media")
+
+    assert [(p.file, p.line) for p in report.problems] == [("items.csv", 2), ("interactions.csv", 2)]
+    assert (report.products_added, report.interactions_added) == (1, 1)
+    with Session(postgres_engine) as session:
+        product = session.exec(select(Product)).one()
+        assert product.external_id == "ok" and len(product.category) == 200 and len(product.source) == 100

@@ -245,3 +245,18 @@ def test_demo_catalog_reads_back_without_problems(demo_catalog: Path):
     # Every shopper in the history has at least three interactions, all on known items.
     per_user = Counter(row.user_id for row in dataset.interactions)
     assert len(per_user) == 120 and min(per_user.values()) >= 3
+
+
+def test_an_item_id_longer_than_the_shop_stores_is_a_bad_row(tmp_path: Path, write_text):
+    root = tmp_path / "long-ids"
+    long_id = "https://shop.example/products/" + "x" * 120
+    write_text(root / "items.csv", f"item_id,title\n{long_id},Too long\n{'y' * 128},Just fits\n")
+    write_text(root / "interactions.csv", f"user_id,item_id,timestamp\nu1,{long_id},0\nu1,{'y' * 128},0\n")
+
+    dataset = read_dataset(root)
+
+    assert [item.item_id for item in dataset.items] == ["y" * 128]
+    assert [str(p) for p in dataset.problems] == [
+        "items.csv:2: item id longer than 128 characters",
+        f"interactions.csv:2: unknown item {long_id}",
+    ]
