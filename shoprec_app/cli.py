@@ -64,7 +64,8 @@ def _run(args: argparse.Namespace) -> int:
     _load_catalog(args.dataset or settings.dataset, args.format or settings.dataset_format)
     shown_host = "localhost" if args.host in {"0.0.0.0", "127.0.0.1"} else args.host
     print(f"\nShopRec storefront starting at http://{shown_host}:{args.port}/\n", flush=True)
-    return run_storefront(args.host, args.port)
+    run_storefront(args.host, args.port)
+    return 0
 
 
 def _load_catalog(dataset: str | None, fmt: str | None) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 BUN_VERSION = "1.4.5"
@@ -46,7 +47,7 @@ def reflex_environment() -> dict[str, str]:
 
 def reflex_command(host: str, port: int) -> list[str]:
     return [
-        str(Path(os.sys.executable).with_name("reflex")),
+        str(Path(sys.executable).with_name("reflex")),
         "run",
         "--env",
         "prod",
@@ -58,8 +59,10 @@ def reflex_command(host: str, port: int) -> list[str]:
     ]
 
 
-def run_storefront(host: str, port: int) -> int:
-    """Serve the storefront in the foreground until interrupted; returns reflex's exit code."""
+def run_storefront(host: str, port: int) -> None:
+    """Replace this process with the storefront server (it needs nothing more from us)."""
     env = reflex_environment()
     env.setdefault("REFLEX_API_URL", f"http://{'localhost' if host in {'0.0.0.0', '127.0.0.1'} else host}:{port}")
-    return subprocess.call(reflex_command(host, port), cwd=PROJECT_ROOT, env=env)
+    command = reflex_command(host, port)
+    os.chdir(PROJECT_ROOT)
+    os.execve(command[0], command, env)

@@ -256,6 +256,13 @@ def _read_hm(root: Path, check_images: bool) -> Dataset:
     return Dataset("hm", root, list(items.values()), interactions, problems)
 
 
+def _as_list(value: object) -> list:
+    """Amazon fields are lists, but some exports hold a bare string (or nothing)."""
+    if value is None:
+        return []
+    return value if isinstance(value, list) else [value]
+
+
 def _read_amazon2023(path: Path, check_images: bool) -> Dataset:
     files = [path] if path.is_file() else sorted(path.glob("*.jsonl"))
     root = path.parent if path.is_file() else path
@@ -273,9 +280,9 @@ def _read_amazon2023(path: Path, check_images: bool) -> Dataset:
                 except ValueError as error:
                     problems.append(RowProblem(file.name, line, f"malformed JSON: {error}"))
                     continue
-                categories = [c for c in row.get("categories") or [] if isinstance(c, str)]
-                description = " ".join(str(d) for d in row.get("description") or [])
-                features = " ".join(str(f) for f in row.get("features") or [])
+                categories = [c for c in _as_list(row.get("categories")) if isinstance(c, str)]
+                description = " ".join(str(d) for d in _as_list(row.get("description")))
+                features = " ".join(str(f) for f in _as_list(row.get("features")))
                 item = ItemRecord(
                     item_id=str(row.get("parent_asin") or "").strip(),
                     title=str(row.get("title") or "").strip(),

@@ -134,7 +134,8 @@ def interaction_keys(dataset: Dataset) -> list[str]:
     seen: Counter[tuple] = Counter()
     keys = []
     for row in dataset.interactions:
-        identity = (dataset.name, row.user_id, row.item_id, row.timestamp.isoformat(), row.kind, row.rating)
+        # The folder's name is left out, so moving or renaming a catalog does not import it twice.
+        identity = (row.user_id, row.item_id, row.timestamp.isoformat(), row.kind, row.rating)
         seen[identity] += 1
         keys.append(hashlib.sha256(repr((identity, seen[identity])).encode()).hexdigest()[:40])
     return keys
@@ -169,7 +170,12 @@ def _insert_interactions(
 
 
 def refresh_popularity(session: Session) -> None:
-    """Popularity = imported interactions + likes, recomputed in one statement."""
+    """Popularity = imported interactions + likes, recomputed in one statement.
+
+    Only rows whose count changed are written: on PostgreSQL every written row also
+    recomputes its search vector, which made a no-op re-import rewrite the whole table.
+    """
     interactions = select(func.count()).where(col(Interaction.product_id) == col(Product.id)).scalar_subquery()
     likes = select(func.count()).where(col(Like.product_id) == col(Product.id)).scalar_subquery()
-    session.execute(update(Product).values(popularity=interactions + likes))
+    count = interactions + likes
+    session.execute(update(Product).where(col(Product.popularity) != count).values(popularity=count))
