@@ -78,3 +78,15 @@ def test_image_encoder_flags_missing_and_broken_images_instead_of_failing(items,
     assert any(p == "item d: no image" for p in embedded.problems)
     # Different pictures, different vectors.
     assert embedded.vectors[0] @ embedded.vectors[1] < 0.999
+
+
+def test_open_clip_encoder_is_only_importable_with_open_clip():
+    import importlib.util
+
+    if importlib.util.find_spec("open_clip") is not None:
+        from ml.encoders.open_clip_encoder import OpenClipEncoder
+
+        assert OpenClipEncoder("image").name.endswith("-image")
+    else:
+        with pytest.raises(ImportError):
+            import ml.encoders.open_clip_encoder  # noqa: F401
