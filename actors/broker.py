@@ -10,6 +10,7 @@ from __future__ import annotations
 import dramatiq
 from dramatiq.brokers.rabbitmq import RabbitmqBroker
 from dramatiq.brokers.stub import StubBroker
+from dramatiq.middleware import Retries
 
 from actors.middleware import FailedRequests
 from shoprec_app.settings import get_settings
@@ -22,7 +23,9 @@ REPLY_QUEUE = "replies"
 def make_broker(url: str | None) -> dramatiq.Broker:
     # confirm_delivery: a send returns only once RabbitMQ has the message, so none is lost silently.
     broker = RabbitmqBroker(url=url, confirm_delivery=True) if url else StubBroker()
-    broker.add_middleware(FailedRequests())
+    # Dramatiq runs after_* hooks in reverse order: placed before Retries, FailedRequests runs
+    # after it and so sees `message.failed` once Retries has given up on a message.
+    broker.add_middleware(FailedRequests(), before=Retries)
     return broker
 
 
