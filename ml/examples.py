@@ -24,9 +24,6 @@ class HistoryBatch:
     mask: np.ndarray  # bool [n, max_len]
     age_days: np.ndarray  # float32 [n, max_len]: days before the row's newest item
 
-    def __len__(self) -> int:
-        return len(self.items)
-
     def rows(self, index: np.ndarray) -> HistoryBatch:
         return HistoryBatch(self.items[index], self.mask[index], self.age_days[index])
 

@@ -29,8 +29,11 @@ class TowerConfig:
     dim: int = 128
     hidden: int = 256
     dropout: float = 0.2
+    # Without ids H&M validation NDCG@10 was 0.063 vs 0.060: within noise (646 users), at
+    # three times the epochs, so ids stay on; new items still score from content alone.
     use_item_ids: bool = True
     id_dropout: float = 0.5  # probability of hiding an item's id embedding in a training step
+    # On H&M validation (blended NDCG@10): recency 0.060, mean 0.047, attention 0.043.
     pooling: str = "recency"
     half_life_days: float = 30.0  # initial value; learned when pooling == "recency"
 

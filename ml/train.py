@@ -17,6 +17,7 @@ import numpy as np
 import torch
 from tqdm import tqdm
 
+from ml.encoders.base import limit_torch_threads
 from ml.evaluation.metrics import ndcg_at_k, recall_at_k, target_ranks, top_k
 from ml.evaluation.split import History
 from ml.examples import HistoryBatch, next_item_examples, pad_histories
@@ -57,6 +58,7 @@ class TrainResult:
 
 
 def seed_everything(seed: int) -> None:
+    limit_torch_threads()  # a fixed thread count also keeps float reductions, and so results, repeatable
     random.seed(seed)
     np.random.seed(seed)
     torch.manual_seed(seed)
@@ -139,11 +141,10 @@ def _train_epoch(model, optimiser, inputs: HistoryBatch, targets: np.ndarray, lo
 
 
 @torch.inference_mode()
-def score_users(model: TwoTower, histories: list[History], max_history: int, item_vectors: torch.Tensor | None = None) -> np.ndarray:
+def score_users(model: TwoTower, histories: list[History], max_history: int) -> np.ndarray:
     """Cosine scores [len(histories), n_items] of each history's user vector against every item."""
     model.eval()
-    if item_vectors is None:
-        item_vectors = model.items.all_items()
+    item_vectors = model.items.all_items()
     batch = pad_histories(histories, max_history)
     users = model.users(item_vectors[torch.from_numpy(batch.items)], torch.from_numpy(batch.mask), torch.from_numpy(batch.age_days))
     return (users @ item_vectors.T).numpy()
