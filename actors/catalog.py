@@ -42,7 +42,11 @@ def embed_new_products() -> None:
             item_record(media_dir, p.external_id, p.title, p.description, p.category, p.details, p.price, p.image_path)
             for p in batch
         ]
-        vectors = np.asarray(index.model.item_vectors_for(records), dtype=np.float32)
+        vectors = index.model.new_item_vectors(records)
         with session_scope() as session:
-            for product, vector in zip(batch, vectors, strict=True):
-                session.merge(ProductVector(product_id=product.id, model_version=index.version, vector=vector.tobytes()))
+            for n, product in enumerate(batch):
+                text = None if vectors.texts is None else vectors.texts[n].astype(np.float32).tobytes()
+                session.merge(ProductVector(
+                    product_id=product.id, model_version=index.version,
+                    vector=vectors.items[n].astype(np.float32).tobytes(), text_vector=text,
+                ))

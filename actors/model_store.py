@@ -64,7 +64,7 @@ class ModelStore:
 
     def _sync_new_products(self, session: Session) -> None:
         statement = (
-            select(Product.external_id, ProductVector.vector, ProductVector.created_at)
+            select(Product.external_id, ProductVector.vector, ProductVector.text_vector, ProductVector.created_at)
             .join(Product, col(Product.id) == col(ProductVector.product_id))
             .where(ProductVector.model_version == self._index.version)
         )
@@ -73,8 +73,9 @@ class ModelStore:
         rows = session.exec(statement.order_by(col(ProductVector.created_at))).all()
         if not rows:
             return
-        vectors = np.stack([np.frombuffer(vector, dtype=np.float32) for _, vector, _ in rows])
-        added = self._index.add_items([external_id for external_id, _, _ in rows], vectors)
-        self._synced_until = rows[-1][2]
+        vectors = np.stack([np.frombuffer(vector, dtype=np.float32) for _, vector, _, _ in rows])
+        texts = None if rows[0][2] is None else np.stack([np.frombuffer(text, dtype=np.float32) for _, _, text, _ in rows])
+        added = self._index.add_items([external_id for external_id, *_ in rows], vectors, texts)
+        self._synced_until = rows[-1][3]
         if added:
             logger.info("added %d new products to the index", added)

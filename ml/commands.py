@@ -58,7 +58,8 @@ def _train(args: argparse.Namespace) -> int:
 
     tower = {"pooling": args.pooling} if args.pooling else {}
     training = {"seed": args.seed, **({"epochs": args.max_epochs} if args.max_epochs else {})}
-    train_and_save(args.data, args.format, args.out, args.min_rating, args.modalities.split(","), tower, training, args.index)
+    train_and_save(args.data, args.format, args.out, args.min_rating, modalities=args.modalities.split(","),
+                   tower=tower, training=training, index_kind=args.index)
     return 0
 
 

@@ -25,19 +25,6 @@ def tower_input(features: ContentFeatures) -> np.ndarray:
     return np.hstack(blocks).astype(np.float32)
 
 
-def query_inputs(text_vector: np.ndarray, image_dim: int) -> tuple[np.ndarray, np.ndarray]:
-    """(tower input, similarity input) [1, d] of a free-text query: an item with text and no image.
-
-    `image_dim` is 0 for a model trained on text alone; the layout mirrors `tower_input` and
-    `similarity_input` (text is first there too).
-    """
-    no_image = np.zeros(image_dim, dtype=np.float32)
-    flag = [1.0] if image_dim else []
-    tower = np.hstack([text_vector, no_image, flag]).astype(np.float32)[None, :]
-    similarity = np.hstack([l2_normalise(text_vector[None, :])[0], no_image]).astype(np.float32)[None, :]
-    return tower, similarity
-
-
 def similarity_input(features: ContentFeatures) -> np.ndarray:
     """Each modality L2-normalised then concatenated, so each counts equally in a cosine."""
     return np.hstack([l2_normalise(block) for block in features.blocks()]).astype(np.float32)

@@ -21,7 +21,10 @@ MODEL_NAME = "TwoTower"
 
 def load(data: Path | str, fmt: str | None, min_rating: float | None) -> tuple[Dataset, LeaveLastOutSplit]:
     # Images are checked by the image encoder, which records broken ones instead of stopping.
-    dataset = read_dataset(data, fmt, check_images=False)
+    return split_dataset(read_dataset(data, fmt, check_images=False), min_rating)
+
+
+def split_dataset(dataset: Dataset, min_rating: float | None) -> tuple[Dataset, LeaveLastOutSplit]:
     split = leave_last_out_split(dataset, min_rating=min_rating)
     print(f"{dataset.name}: {len(dataset.items):,} items, {len(dataset.interactions):,} interactions, "
           f"{len(dataset.problems):,} bad rows; split {split.sizes()}", flush=True)
@@ -51,14 +54,19 @@ def only(features: ContentFeatures, modalities: Sequence[str]) -> ContentFeature
 
 
 def train_and_save(data: Path | str, fmt: str | None, out: Path | str, min_rating: float | None = None,
-                   modalities: Sequence[str] = MODALITIES, tower: Mapping | None = None,
-                   training: Mapping | None = None, index_kind: str = "exact", progress: bool = True) -> Path:
+                   **options) -> Path:
+    """Train on a dataset folder and write an artifact version (see `train_dataset_and_save`)."""
+    return train_dataset_and_save(*load(data, fmt, min_rating), out, min_rating, **options)
+
+
+def train_dataset_and_save(dataset: Dataset, split: LeaveLastOutSplit, out: Path | str, min_rating: float | None = None,
+                           modalities: Sequence[str] = MODALITIES, tower: Mapping | None = None,
+                           training: Mapping | None = None, index_kind: str = "exact", progress: bool = True) -> Path:
     from ml.artifacts import save_artifact
     from ml.evaluation.tuning import validate_then_test
     from ml.recommender import TwoTowerRecommender
     from ml.train import TrainConfig
 
-    dataset, split = load(data, fmt, min_rating)
     features = encode(dataset, modalities)
     started = time.perf_counter()
     recommender = TwoTowerRecommender(features, tower, TrainConfig(**(training or {})), progress=progress)

@@ -51,6 +51,9 @@ async def reply_consumer():
     replies.set_handler(handle)
     worker = dramatiq.Worker(broker, queues=None if embedded else {REPLY_QUEUE}, worker_threads=2 if embedded else 4)
     worker.start()
+    if embedded:
+        # Products imported since the model was trained get their vectors (a no-op otherwise).
+        catalog.embed_new_products.send()
     logger.info("reply consumer started (%s)", "embedded: all queues" if embedded else "replies queue")
     try:
         yield

@@ -132,4 +132,6 @@ class ProductVector(SQLModel, table=True):
     product_id: int = Field(sa_column=Column(Integer, ForeignKey("products.id", ondelete="CASCADE"), primary_key=True))
     model_version: str = Field(max_length=80, primary_key=True)
     vector: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    # Its sentence embedding, for search by meaning (None when the model reads no text).
+    text_vector: bytes | None = Field(default=None, sa_column=Column(LargeBinary, nullable=True))
     created_at: datetime = Field(default_factory=utcnow, sa_column=_timestamp())

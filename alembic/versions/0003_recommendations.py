@@ -23,6 +23,7 @@ def upgrade() -> None:
     sa.Column('product_id', sa.Integer(), nullable=False),
     sa.Column('model_version', sqlmodel.sql.sqltypes.AutoString(length=80), nullable=False),
     sa.Column('vector', sa.LargeBinary(), nullable=False),
+    sa.Column('text_vector', sa.LargeBinary(), nullable=True),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['product_id'], ['products.id'], ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('product_id', 'model_version')

@@ -84,9 +84,18 @@ def to_detail(product: Product) -> ProductDetail:
     )
 
 
+# Words too common to tell products apart ("made for the office" is in every description).
+# PostgreSQL's english configuration drops these itself; SQLite's FTS5 does not.
+STOP_WORDS = frozenset(
+    "a an and are as at be but by for from has have i in is it its me my of on or so that the this to "
+    "was we were what when where which who will with you your".split()
+)
+
+
 def query_words(query: str) -> list[str]:
-    """The searchable words of a shopper's query; punctuation and operators are dropped."""
-    return re.findall(r"\w+", (query or "").lower())[:MAX_QUERY_WORDS]
+    """The searchable words of a shopper's query; punctuation, operators and stop words are dropped."""
+    words = re.findall(r"\w+", (query or "").lower())
+    return [word for word in words if word not in STOP_WORDS][:MAX_QUERY_WORDS]
 
 
 def categories(session: Session) -> list[tuple[str, int]]:

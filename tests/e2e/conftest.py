@@ -1,4 +1,6 @@
-"""The storefront in production mode on real PostgreSQL and Redis, driven by Debian's Chromium."""
+"""The deployed shape, on this machine: the storefront in production mode on PostgreSQL and
+Redis, two `dramatiq` worker processes on RabbitMQ (a vhost of the test's own) serving a
+model trained on the test catalog, and Debian's Chromium driving it."""
 
 from __future__ import annotations
 
@@ -9,6 +11,7 @@ import socket
 import subprocess
 import time
 import urllib.request
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -23,7 +26,9 @@ CHROMIUM_ARGS = [
     "--disable-background-networking", "--disable-component-update", "--disable-sync",
 ]
 REDIS_URL = os.environ.get("SHOPREC_TEST_REDIS", "redis://127.0.0.1:6379/15")
+RABBITMQ_URL = "amqp://guest:guest@127.0.0.1:5672/{vhost}"
 STARTUP_TIMEOUT = 600  # the first production build installs frontend packages
+WORKERS = 2
 
 
 def free_port() -> int:
@@ -58,11 +63,34 @@ def wait_until_serving(base_url: str, process: subprocess.Popen, log: Path) -> N
     raise RuntimeError(f"the storefront did not answer within {STARTUP_TIMEOUT}s:\n{log.read_text()[-4000:]}")
 
 
+def rabbitmqctl(*args: str) -> None:
+    subprocess.run(["rabbitmqctl", "-q", *args], check=True, capture_output=True, timeout=60)
+
+
+def start(command: list[str], env: dict, log: Path) -> subprocess.Popen:
+    with log.open("w") as output:
+        return subprocess.Popen(command, cwd=REPO_ROOT, env=env, stdout=output, stderr=subprocess.STDOUT, start_new_session=True)
+
+
+def stop(process: subprocess.Popen) -> None:
+    try:
+        os.killpg(process.pid, signal.SIGTERM)
+        process.wait(timeout=30)
+    except ProcessLookupError:
+        pass
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+
+
 @pytest.fixture(scope="session")
 def storefront(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """Base URL of a storefront started with `shoprec run`, as a shop owner would start it."""
     require(Path(CHROMIUM).exists(), f"{CHROMIUM} is missing (./shop test installs Debian's chromium)")
     home = tmp_path_factory.mktemp("storefront")
+    catalog = write_catalog(home / "catalog")
+    vhost = f"shoprec-e2e-{uuid.uuid4().hex[:8]}"
+    rabbitmqctl("add_vhost", vhost)
+    rabbitmqctl("set_permissions", "-p", vhost, "guest", ".*", ".*", ".*")
     database_url = create_postgres_database()
     port = free_port()
     env = {
@@ -70,26 +98,33 @@ def storefront(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         "SHOPREC_HOME": str(home / "home"),
         "SHOPREC_DATABASE_URL": database_url,
         "SHOPREC_REDIS_URL": REDIS_URL,
-        "SHOPREC_DATASET": str(write_catalog(home / "catalog")),
+        "SHOPREC_BROKER_URL": RABBITMQ_URL.format(vhost=vhost),
+        "SHOPREC_ARTIFACTS": str(home / "artifacts"),
+        "SHOPREC_DATASET": str(catalog),
         "SHOPREC_JWT_SECRET": "e2e-secret-" + "y" * 40,
     }
-    log = home / "storefront.log"
-    with log.open("w") as output:
-        process = subprocess.Popen(
-            [str(REPO_ROOT / ".venv" / "bin" / "shoprec"), "run", "--port", str(port)],
-            cwd=REPO_ROOT, env=env, stdout=output, stderr=subprocess.STDOUT, start_new_session=True,
-        )
-    base_url = f"http://localhost:{port}"
+    bin_dir = REPO_ROOT / ".venv" / "bin"
+    processes: list[subprocess.Popen] = []
     try:
-        wait_until_serving(base_url, process, log)
+        subprocess.run(
+            [str(bin_dir / "shoprec"), "train", "--data", str(catalog), "--out", env["SHOPREC_ARTIFACTS"]],
+            cwd=REPO_ROOT, env=env, check=True, stdout=(home / "train.log").open("w"), stderr=subprocess.STDOUT,
+        )
+        log = home / "storefront.log"
+        processes.append(start([str(bin_dir / "shoprec"), "run", "--port", str(port)], env, log))
+        base_url = f"http://localhost:{port}"
+        wait_until_serving(base_url, processes[0], log)
+        for n in range(WORKERS):
+            processes.append(start(
+                [str(bin_dir / "dramatiq"), "actors.worker", "--processes", "1", "--threads", "2", "--queues", "recommendations", "catalog"],
+                env, home / f"worker-{n}.log",
+            ))
         yield base_url
     finally:
-        os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
+        for process in processes:
+            stop(process)
         drop_postgres_database(database_url)
+        rabbitmqctl("delete_vhost", vhost)
 
 
 @pytest.fixture(scope="session")

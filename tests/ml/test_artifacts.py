@@ -48,7 +48,9 @@ def test_artifact_has_a_versioned_folder_and_a_complete_manifest(tmp_path, featu
     _, folder = save(tmp_path, features, histories)
     manifest = verify_artifact(folder)
     assert folder.name == manifest["version"] and folder.name.endswith(manifest["dataset"]["fingerprint"][:8])
-    assert set(manifest["files"]) == {"model.pt", "item_vectors.npy", "index.faiss", "id_maps.json", "content_projection.npz"}
+    assert set(manifest["files"]) == {
+        "model.pt", "item_vectors.npy", "index.faiss", "id_maps.json", "content_projection.npz", "text_vectors.npy"
+    }
     assert manifest["packages"]["torch"] and manifest["metrics"]["test"]["ndcg@10"] == 0.5
     assert manifest["model"]["blend"] and manifest["model"]["tower"]["dim"] == 8
 
@@ -91,13 +93,19 @@ def test_loaded_artifact_serves_the_scores_of_the_fitted_model(tmp_path, feature
     assert not cold[:-1].any() and cold[-1] == pytest.approx(read_manifest(folder)["model"]["blend"]["popularity"])
 
 
-def test_query_vector_embeds_free_text_into_the_item_space(tmp_path, histories):
+def test_text_search_vectors_and_vectors_for_new_items(tmp_path, histories):
     rng = np.random.default_rng(0)
     text = rng.normal(size=(40, 384)).astype(np.float32)
     features = ContentFeatures(text / np.linalg.norm(text, axis=1, keepdims=True), None, np.zeros(40, dtype=bool), [])
     _, folder = save(tmp_path, features, histories)
     serving = load_artifact(folder)
+    # The items' sentence embeddings are stored (as float16) for search by meaning.
+    assert np.allclose(serving.text_vectors, features.text, atol=1e-3)
     query = serving.query_vector("warm wool scarf")
-    assert query.shape == (serving.item_vectors.shape[1],)
-    assert query[-1] == 0.0  # search ranks by relevance, without the popularity prior
-    assert np.isfinite(serving.item_vectors @ query).all()
+    assert query.shape == (384,) and np.linalg.norm(query) == pytest.approx(1.0, abs=1e-4)
+    # A product the model never saw gets an item vector from its content alone.
+    new = serving.new_item_vectors([ItemRecord("new-1", "Warm wool scarf", "Soft and thick.", "Accessories")])
+    assert new.items.shape == (1, serving.item_vectors.shape[1])
+    assert new.items[0, -1] == 0.0  # no buyers yet: no popularity prior
+    assert np.isfinite(new.items).all() and new.texts.shape == (1, 384)
+
