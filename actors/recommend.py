@@ -66,9 +66,10 @@ def recommend(request_id: str) -> None:
 
 def mark_failed_and_reply(request_id: str, reason: str) -> None:
     with session_scope() as session:
-        recommendations.fail(session, request_id, recommendations.UNAVAILABLE)
-    logger.warning("request %s marked failed: %s", request_id, reason)
-    deliver.send(request_id)
+        failed = recommendations.fail(session, request_id, recommendations.UNAVAILABLE)
+    if failed:  # no reply for ids that name no pending request (a malformed message)
+        logger.warning("request %s marked failed: %s", request_id, reason)
+        deliver.send(request_id)
 
 
 def compute(session: Session, index, request: RecommendationRequest) -> list[dict]:

@@ -76,12 +76,14 @@ def complete(session: Session, request_id: str, items: list[dict], model_version
     return stored.rowcount == 1
 
 
-def fail(session: Session, request_id: str, error: str) -> None:
-    session.execute(
+def fail(session: Session, request_id: str, error: str) -> bool:
+    """Mark a pending request failed; False when there was no such pending request."""
+    failed = session.execute(
         update(RecommendationRequest)
         .where(col(RecommendationRequest.id) == request_id, col(RecommendationRequest.status) == "pending")
         .values(status="failed", error=error[:500], completed_at=utcnow())
     )
+    return failed.rowcount == 1
 
 
 def latest(
