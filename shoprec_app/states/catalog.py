@@ -105,7 +105,6 @@ class CatalogState(rx.State):
         self.cards = catalog.blend_rankings(self.keyword_cards, by_meaning, catalog.PAGE_SIZE)
         self.meaning_ids = [card.id for card in self.cards if card.id not in keyword_ids]
         self.total = self.keyword_total + len([c for c in by_meaning if c.id not in keyword_ids])
-        self.pages = max(self.pages, 1)
         self.meaning_status = "ready"
 
     def _url(self, **changes) -> str:

@@ -20,6 +20,8 @@ from shoprec_app.states.live import load_view, request_recommendations
 
 # Likes in quick succession make one request, sent this long after the last of them.
 DEBOUNCE_SECONDS = 0.3
+# A stored shelf older than this is shown, then refreshed (a newer model, new products).
+SHELF_FRESH_FOR = timedelta(minutes=10)
 # Similar items are the same for every shopper: a stored result this fresh is reused.
 SIMILAR_FRESH_FOR = timedelta(minutes=10)
 
@@ -34,7 +36,7 @@ class RecsState(AuthState):
 
     @rx.event
     def load_shelf(self):
-        """Show the newest stored shelf; ask for a new one if likes changed since."""
+        """Show the newest stored shelf; ask for a new one if likes changed since or it is old."""
         shopper = self.current_shopper()
         if shopper is None:
             self.recs, self.recs_status, self.recs_shown_at = [], "idle", ""
@@ -42,10 +44,11 @@ class RecsState(AuthState):
         with session_scope() as session:
             done = recommendations.latest(session, "for_you", user_id=shopper.id, done_only=True)
             shown = recommendations.view(session, done) if done else None
+            stale = done is None or recommendations.age(done) > SHELF_FRESH_FOR
             liked_at = recommendations.latest_like_at(session, shopper.id)
         if shown is not None:
             self._show(shown, force=True)
-        if shown is None or (liked_at is not None and liked_at.isoformat() > shown.requested_at):
+        if stale or (liked_at is not None and liked_at.isoformat() > shown.requested_at):
             return RecsState.refresh
 
     @rx.event(background=True)
