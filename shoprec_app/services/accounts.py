@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 import bcrypt
 import jwt
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from shoprec_app.models import LoginThrottle, User, utcnow
@@ -25,6 +26,7 @@ FAILURE_WINDOW = timedelta(minutes=15)
 LOCKOUT = timedelta(minutes=15)
 
 GENERIC_LOGIN_ERROR = "Wrong email or password."
+DUPLICATE_EMAIL = "An account with this email already exists. Log in instead."
 
 
 class AccountError(ValueError):
@@ -67,10 +69,13 @@ _DUMMY_HASH = hash_password("not-a-real-password")
 def register(session: Session, email: str, password: str) -> Shopper:
     email = validate_registration(email, password)
     if session.exec(select(User.id).where(User.email == email)).first() is not None:
-        raise AccountError("An account with this email already exists. Log in instead.")
+        raise AccountError(DUPLICATE_EMAIL)
     user = User(email=email, password_hash=hash_password(password))
-    session.add(user)
-    session.flush()  # the unique index still guards against a concurrent registration
+    try:
+        with session.begin_nested():  # the unique index decides a race between two registrations
+            session.add(user)
+    except IntegrityError:
+        raise AccountError(DUPLICATE_EMAIL) from None
     return Shopper(user.id, user.email)
 
 

@@ -345,3 +345,14 @@ def test_settings_from_the_environment(monkeypatch: pytest.MonkeyPatch, tmp_path
         replace(settings, jwt_secret="y" * 40).check_production_safety()
     finally:
         get_settings.cache_clear()
+
+
+def test_a_registration_that_loses_a_race_gets_the_clear_duplicate_message(session, monkeypatch):
+    accounts.register(session, "race@example.com", "long enough password")
+    # The other registration checked before this one was stored: only the unique index can tell.
+    finds_nobody = accounts.select(accounts.User.id).where(accounts.User.id == -1)
+    monkeypatch.setattr(accounts, "select", lambda *_: finds_nobody)
+    with pytest.raises(accounts.AccountError, match="already exists"):
+        accounts.register(session, "race@example.com", "long enough password")
+    # The first account is intact and the session still usable.
+    assert session.query(User).filter_by(email="race@example.com").count() == 1
