@@ -39,6 +39,7 @@ import json
 import os
 import queue
 import random
+import shutil
 import subprocess
 import tempfile
 import threading
@@ -223,13 +224,14 @@ def main() -> int:
     parser.add_argument("--shoppers", type=int, default=150, help="shoppers with 3, 8 or 20 likes (default 150)")
     parser.add_argument("--artifacts", type=Path, default=serving.DEFAULT_ARTIFACTS,
                         help=f"folder of the trained H&M artifact; trained there when empty (default {serving.DEFAULT_ARTIFACTS})")
+    parser.add_argument("--keep", action="store_true", help="keep the temporary folder (worker logs) for inspection")
     args = parser.parse_args()
 
     common.require_dataset(common.HM_PATH)
     print(f"bench_throughput · {common.machine_line()}")
     artifact = serving.ensure_hm_artifact(args.artifacts)
     workdir = Path(tempfile.mkdtemp(prefix="shoprec_bench_throughput_"))
-    print(f"  artifact {artifact}; logs in {workdir}", flush=True)
+    print(f"  artifact {artifact}; logs in {workdir}" + ("" if args.keep else " (removed at the end; --keep keeps them)"), flush=True)
     database_url = common.create_postgres_database("throughput")
     vhost, broker_url = serving.create_vhost("throughput")
     results = []
@@ -251,6 +253,8 @@ def main() -> int:
             run.close()
         common.drop_postgres_database(database_url)
         serving.delete_vhost(vhost)
+        if not args.keep:
+            shutil.rmtree(workdir, ignore_errors=True)
 
     report(results)
     return 0

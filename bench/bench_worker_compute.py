@@ -41,6 +41,7 @@ from __future__ import annotations
 import argparse
 import os
 import random
+import shutil
 import tempfile
 import time
 from collections.abc import Callable, Sequence
@@ -305,6 +306,7 @@ def main() -> int:
 
         get_engine().dispose()
         common.drop_postgres_database(database_url)
+        shutil.rmtree(workdir, ignore_errors=True)
 
     report(results, args)
     return 0
