@@ -1,8 +1,8 @@
 """The model a worker process serves, loaded once and swapped when a newer artifact appears.
 
-Checks are cheap (a directory listing every few seconds), so a new `shoprec train` output is
-picked up by running workers without a restart. Vectors of products added after training
-are read from the database and appended to the in-memory index.
+Checks are cheap (a directory listing and one query every few seconds), so a new `shoprec
+train` output is picked up by running workers without a restart, and vectors of products
+added after training are read from the database and appended to the in-memory index.
 """
 
 from __future__ import annotations
@@ -38,13 +38,13 @@ class ModelStore:
             if time.monotonic() - self._checked_at >= self.check_every:
                 self._checked_at = time.monotonic()
                 self._load_newest()
-            if self._index is not None:
-                self._sync_new_products(session)
+                if self._index is not None:
+                    self._sync_new_products(session)
             return self._index
 
     def _load_newest(self) -> None:
         from ml.artifacts import ArtifactError, find_artifact_folder, load_artifact
-        from ml.serving import CatalogIndex
+        from ml.serving import CatalogIndex, serve_single_threaded
 
         try:
             folder = find_artifact_folder(self.artifacts_dir)
@@ -53,6 +53,7 @@ class ModelStore:
         if folder == self._folder:
             return
         started = time.perf_counter()
+        serve_single_threaded()
         try:
             index = CatalogIndex(load_artifact(folder))
         except (ArtifactError, OSError, ValueError) as error:

@@ -49,8 +49,19 @@ def available_cores() -> int:
         return max(1, os.cpu_count() or 1)
 
 
+# Set by a serving process (see ml.serving.serve_single_threaded); None lets torch use every core.
+_thread_cap: int | None = None
+
+
+def cap_threads(threads: int) -> None:
+    """Keep torch (and so every encoder loaded later) to this many threads in this process."""
+    global _thread_cap
+    _thread_cap = threads
+    limit_torch_threads()
+
+
 def limit_torch_threads() -> None:
     """torch defaults to every core it sees; one thread per available core is fastest here."""
     import torch
 
-    torch.set_num_threads(available_cores())
+    torch.set_num_threads(min(available_cores(), _thread_cap or available_cores()))

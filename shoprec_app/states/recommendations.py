@@ -8,6 +8,7 @@ reply to an older request never replaces a newer result.
 from __future__ import annotations
 
 import asyncio
+import time
 from datetime import timedelta
 
 import reflex as rx
@@ -18,7 +19,7 @@ from shoprec_app.services.recommendations import RecommendationView, Recommended
 from shoprec_app.states.auth import AuthState
 from shoprec_app.states.live import load_view, request_recommendations
 
-# Likes in quick succession make one request, sent this long after the last of them.
+# Likes in quick succession after the first make one more request, sent this long after the last.
 DEBOUNCE_SECONDS = 0.3
 # A stored shelf older than this is shown, then refreshed (a newer model, new products).
 SHELF_FRESH_FOR = timedelta(minutes=10)
@@ -33,6 +34,7 @@ class RecsState(AuthState):
     recs_request_id: str = ""
     recs_shown_at: str = ""
     refresh_generation: int = 0
+    last_refresh_at: float = 0.0
 
     @rx.event
     def load_shelf(self):
@@ -53,15 +55,22 @@ class RecsState(AuthState):
 
     @rx.event(background=True)
     async def schedule_refresh(self):
-        """Debounced refresh after a like or unlike: only the last of a burst asks."""
+        """Refresh after a like or unlike: at once after a quiet spell, else after the burst.
+
+        A single like is answered without waiting; the likes that follow within the debounce
+        window make one more request, sent when they stop.
+        """
         async with self:
             self.refresh_generation += 1
             generation = self.refresh_generation
             self.recs_status = "loading"
-        await asyncio.sleep(DEBOUNCE_SECONDS)
+            quiet = time.time() - self.last_refresh_at >= DEBOUNCE_SECONDS
+        if not quiet:
+            await asyncio.sleep(DEBOUNCE_SECONDS)
         async with self:
             if generation != self.refresh_generation:
                 return
+            self.last_refresh_at = time.time()
             shopper = self.current_shopper()
             client_token = self.router.session.client_token
         if shopper is None:

@@ -151,6 +151,7 @@ def test_a_new_product_is_recommendable_and_searchable_without_a_restart(worker,
     from actors.catalog import embed_new_products
     from actors.recommend import model_store
 
+    model_store().check_every = 0.0  # workers look for new vectors every few seconds; here, at once
     with session_scope() as session:
         shoe = session.exec(select(Product).where(Product.external_id == "demo-0003")).one()
         session.add(Product(
