@@ -11,8 +11,10 @@ Each shopper registers, waits for a first shelf, then likes products of the cata
 at a time. For each like, in the page: a MutationObserver is armed on the shelf, the like
 button is clicked by script with `performance.now()` taken just before, and the time of the
 first change of the shelf's cards (titles and "Because you liked …" reasons) is recorded.
-The next like waits until the shelf has settled (no spinner), so every change measured
-answers that like. Before measuring, an unmeasured shopper likes products until every worker
+The next like waits until the shelf has settled (no spinner) and then --pause-ms more (1 s by
+default: a shopper looking before the next like, which the storefront answers at once; under
+the 300 ms debounce the likes form a burst, whose later likes are debounced), so every change
+measured answers that like. Before measuring, an unmeasured shopper likes products until every worker
 process has loaded the model (a one-off ~1-2 s on a process's first request). The database then splits each like's time, on the same machine clock:
   click → request row     the debounce (DEBOUNCE_SECONDS in shoprec_app/states/recommendations.py,
                           part of the measured time by design), the event over the websocket,
@@ -121,7 +123,7 @@ def wait_until_serving(base_url: str, process: subprocess.Popen, log: Path, time
     raise RuntimeError(f"the storefront did not answer within {timeout:.0f}s:\n{log.read_text()[-4000:]}")
 
 
-def shop_one_shopper(browser, base_url: str, likes: int, settle_timeout_ms: int) -> tuple[str, list[dict]]:  # noqa: ANN001
+def shop_one_shopper(browser, base_url: str, likes: int, settle_timeout_ms: int, pause_ms: int) -> tuple[str, list[dict]]:  # noqa: ANN001
     context = browser.new_context(base_url=base_url, viewport={"width": 1280, "height": 900})
     context.set_default_timeout(30_000)
     page = context.new_page()
@@ -138,7 +140,9 @@ def shop_one_shopper(browser, base_url: str, likes: int, settle_timeout_ms: int)
         for n in range(likes):
             # Settled: no spinner, so nothing asked before this like can still change the shelf.
             page.wait_for_selector('[data-testid="recommended-loading"]', state="detached", timeout=settle_timeout_ms)
-            page.wait_for_timeout(150)
+            # A shopper pausing longer than the debounce gets each like answered at once; a
+            # shorter pause is a burst, whose later likes wait for the debounce.
+            page.wait_for_timeout(pause_ms)
             clicked = page.evaluate(ARM_AND_CLICK, n)
             page.wait_for_function("window.__shelf.changedAt !== null", timeout=settle_timeout_ms)
             shelf = page.evaluate("window.__shelf")
@@ -184,6 +188,9 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--shoppers", type=int, default=3, help="shoppers, one after another (default 3)")
     parser.add_argument("--likes", type=int, default=20, help="likes per shopper, at most 24 (first catalog page; default 20)")
+    parser.add_argument("--pause-ms", type=int, default=1000,
+                        help="pause between a settled shelf and the next like (default 1000: isolated likes; "
+                             "below the 300 ms debounce: a burst)")
     parser.add_argument("--workers", type=int, default=2, help="worker processes (default 2)")
     parser.add_argument("--worker-threads", type=int, default=2, help="threads per worker process (default 2, as the e2e tests)")
     parser.add_argument("--artifacts", type=Path, default=serving.DEFAULT_ARTIFACTS,
@@ -247,7 +254,7 @@ def main() -> int:
             try:
                 warm_up(browser, base_url, worker_logs)
                 for shopper in range(args.shoppers):
-                    email, measured = shop_one_shopper(browser, base_url, args.likes, 60_000)
+                    email, measured = shop_one_shopper(browser, base_url, args.likes, 60_000, args.pause_ms)
                     split_by_database(engine, email, measured)
                     all_likes += measured
                     times = [m["ms"] for m in measured]
@@ -272,9 +279,11 @@ def report(likes: list[dict], debounce: float, args: argparse.Namespace) -> None
     print(f"\nbench_like_to_shelf · {common.machine_line()}")
     debounce_ms = debounce * 1000
     total = [m["ms"] for m in likes]
-    rows = [("click → shelf changed (in the page)", median(total), percentile(total, 99), min(total), max(total), len(total)),
-            (f"  minus the {debounce_ms:.0f} ms debounce", median(total) - debounce_ms, percentile(total, 99) - debounce_ms,
-             min(total) - debounce_ms, max(total) - debounce_ms, len(total))]
+    burst = args.pause_ms < debounce_ms  # later likes of a burst wait for the debounce; lone likes do not
+    rows = [("click → shelf changed (in the page)", median(total), percentile(total, 99), min(total), max(total), len(total))]
+    if burst:
+        rows.append((f"  minus the {debounce_ms:.0f} ms debounce", median(total) - debounce_ms, percentile(total, 99) - debounce_ms,
+                     min(total) - debounce_ms, max(total) - debounce_ms, len(total)))
     split = [m for m in likes if "to_request" in m]
     for key, label in (("to_request", "click → request row (debounce, websocket, handlers, INSERT)"),
                        ("to_completed", "request row → completed (RabbitMQ, worker)"),
@@ -283,14 +292,14 @@ def report(likes: list[dict], debounce: float, args: argparse.Namespace) -> None
         if values:
             rows.append((label, median(values), percentile(values, 99), min(values), max(values), len(values)))
     print_table(["stage", "median ms", "p99 ms", "min ms", "max ms", "likes"], rows,
-                f"{len(likes)} likes by {args.shoppers} shoppers, H&M catalog, {args.workers} workers × {args.worker_threads} threads "
+                f"{len(likes)} likes by {args.shoppers} shoppers, {args.pause_ms} ms apart "
+                f"({'a burst: debounced' if burst else 'lone likes: sent at once'}), H&M catalog, "
+                f"{args.workers} workers × {args.worker_threads} threads "
                 f"on RabbitMQ (the stages come from DB timestamps on the same clock; each is its own median)")
     mentions = sum(m["mentions_like"] for m in likes)
     print(f"new shelf names the just-liked product in a reason: {mentions} of {len(likes)} likes")
     verdict = "MET" if median(total) < ASPIRATION_MS else "NOT met"
-    verdict_net = "MET" if median(total) - debounce_ms < ASPIRATION_MS else "NOT met"
-    print(f"aim: under {ASPIRATION_MS:.0f} ms median → {verdict} ({median(total):.0f} ms); "
-          f"without the {debounce_ms:.0f} ms debounce → {verdict_net} ({median(total) - debounce_ms:.0f} ms)")
+    print(f"aim: under {ASPIRATION_MS:.0f} ms median → {verdict} ({median(total):.0f} ms)")
 
 
 if __name__ == "__main__":
