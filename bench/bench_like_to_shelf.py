@@ -163,7 +163,7 @@ def warm_up(browser, base_url: str, worker_logs: list[Path]) -> None:  # noqa: A
         if all(LOADED_MARK in log.read_text(errors="replace") for log in worker_logs):
             print("  every worker has loaded the model", flush=True)
             return
-        shop_one_shopper(browser, base_url, 8, 60_000)
+        shop_one_shopper(browser, base_url, 8, 60_000, 150)
     raise RuntimeError("the workers did not load the model:\n" + "\n".join(log.read_text()[-2000:] for log in worker_logs))
 
 
