@@ -42,7 +42,6 @@ import tempfile
 import time
 import urllib.request
 import uuid
-from datetime import datetime
 from pathlib import Path
 
 import _common as common
