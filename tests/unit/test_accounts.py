@@ -12,7 +12,7 @@ import bcrypt
 import jwt
 import pytest
 from sqlalchemy.engine import Engine
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from shoprec_app.db import session_scope
 from shoprec_app.models import LoginThrottle, User
@@ -355,4 +355,4 @@ def test_a_registration_that_loses_a_race_gets_the_clear_duplicate_message(sessi
     with pytest.raises(accounts.AccountError, match="already exists"):
         accounts.register(session, "race@example.com", "long enough password")
     # The first account is intact and the session still usable.
-    assert session.query(User).filter_by(email="race@example.com").count() == 1
+    assert len(session.exec(select(User).where(User.email == "race@example.com")).all()) == 1
