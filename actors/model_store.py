@@ -56,6 +56,8 @@ class ModelStore:
         serve_single_threaded()
         try:
             index = CatalogIndex(load_artifact(folder))
+            # Load the text encoder now, not on a shopper's first search (seconds, once).
+            index.search("warm up", 1)
         except (ArtifactError, OSError, ValueError) as error:
             # Keep serving the model we have; a broken new artifact must not take the shop down.
             logger.error("could not load artifact %s, keeping %s: %s", folder, self._folder, error)

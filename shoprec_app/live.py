@@ -34,7 +34,7 @@ async def push_result(request_id: str) -> None:
     state_class = state_for_kind(kind)
     async with app.modify_state(rx.BaseStateToken(ident=client_token, cls=state_class)) as root:
         state = await root.get_state(state_class)
-        state.apply_result(request_id)
+        state._apply_result(request_id)
 
 
 @contextlib.asynccontextmanager

@@ -25,7 +25,7 @@ class AuthState(rx.State):
     form_error: str = ""
     busy: bool = False
 
-    def current_shopper(self) -> Shopper | None:
+    def _current_shopper(self) -> Shopper | None:
         """The shopper the token names, checked on the server for every call."""
         with session_scope() as session:
             return accounts.shopper_from_token(session, self.auth_token)
@@ -43,7 +43,7 @@ class AuthState(rx.State):
     @rx.event
     def refresh_identity(self):
         """Fill in the shopper's email from the token (or forget a token that is no longer valid)."""
-        shopper = self.current_shopper()
+        shopper = self._current_shopper()
         if shopper is None and self.auth_token:
             self.auth_token = ""
         self.email = shopper.email if shopper else ""
@@ -51,7 +51,7 @@ class AuthState(rx.State):
     @rx.event
     def require_login(self):
         """On-load guard for private pages: send a visitor to log in, then back here."""
-        shopper = self.current_shopper()
+        shopper = self._current_shopper()
         self.email = shopper.email if shopper else ""
         if shopper is None:
             return rx.redirect(f"/login?next={quote(self.router.url.path or '/')}")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 from urllib.parse import urlencode
 
@@ -14,6 +15,8 @@ from shoprec_app.states.live import load_view, request_recommendations
 
 # Results found by meaning for a query are the same for everyone: this fresh, they are reused.
 SEARCH_FRESH_FOR = timedelta(minutes=10)
+# How long the first page of a search waits for the results by meaning (usually ~50 ms).
+MEANING_WAIT_SECONDS = 1.5
 
 SORT_LABELS = {
     "popular": "Most popular",
@@ -46,6 +49,7 @@ class CatalogState(rx.State):
     keyword_total: int = 0
     meaning_ids: list[int] = []
     meaning_status: str = "idle"  # idle, loading, ready, failed
+    meaning_request_id: str = ""
 
     @rx.event
     def load(self):
@@ -76,22 +80,34 @@ class CatalogState(rx.State):
         if found is not None:
             self._blend(found.cards)
             return
-        self.meaning_status = "loading"
+        # Hold the grid until the results by meaning arrive (tens of ms), so the cards do not
+        # jump under the shopper's pointer when they are blended in; a slow answer is dropped.
+        self.meaning_status, self.loading = "loading", True
         yield
-        _, error = request_recommendations("search", query=query, client_token=self.router.session.client_token)
+        request_id, error = request_recommendations("search", query=query, client_token=self.router.session.client_token)
+        self.meaning_request_id = request_id
         if error:
-            self.meaning_status = "failed"
+            self.meaning_status, self.loading = "failed", False
+            return
+        yield CatalogState.stop_waiting_for_meaning(request_id)
 
-    def apply_result(self, request_id: str) -> None:
+    @rx.event(background=True)
+    async def stop_waiting_for_meaning(self, request_id: str):
+        """Show the keyword results alone if the search by meaning is slow."""
+        await asyncio.sleep(MEANING_WAIT_SECONDS)
+        async with self:
+            if self.meaning_request_id == request_id and self.meaning_status == "loading":
+                self.meaning_status, self.loading = "failed", False
+
+    def _apply_result(self, request_id: str) -> None:
         """Called by the reply consumer when the search by meaning is done."""
+        if request_id != self.meaning_request_id:
+            return  # an older search
+        if self.meaning_status != "loading" and self.keyword_cards:
+            return  # too late: the keyword results are on screen and must not jump
         found = load_view(request_id)
-        with session_scope() as session:
-            request = session.get(recommendations.RecommendationRequest, request_id)
-            query = request.query if request else None
-        if found is None or query != " ".join(catalog.query_words(self.query)) or self.page != 1:
-            return  # the shopper has searched for something else since
-        if found.status != "done":
-            self.meaning_status = "failed"
+        if found is None or found.status != "done":
+            self.meaning_status, self.loading = "failed", False
             return
         self._blend(found.cards)
 
@@ -105,7 +121,7 @@ class CatalogState(rx.State):
         self.cards = catalog.blend_rankings(self.keyword_cards, by_meaning, catalog.PAGE_SIZE)
         self.meaning_ids = [card.id for card in self.cards if card.id not in keyword_ids]
         self.total = self.keyword_total + len([c for c in by_meaning if c.id not in keyword_ids])
-        self.meaning_status = "ready"
+        self.meaning_status, self.loading = "ready", False
 
     def _url(self, **changes) -> str:
         params = {"q": self.query, "category": self.category, "sort": self.sort, "page": self.page}

@@ -18,7 +18,7 @@ class LikesState(AuthState):
 
     @rx.event
     def load_liked_ids(self):
-        shopper = self.current_shopper()
+        shopper = self._current_shopper()
         self.email = shopper.email if shopper else ""
         if shopper is None:
             self.liked_ids = []
@@ -28,7 +28,7 @@ class LikesState(AuthState):
 
     @rx.event
     def load_my_likes(self):
-        shopper = self.current_shopper()
+        shopper = self._current_shopper()
         if shopper is None:
             return  # the page's login guard redirects
         with session_scope() as session:
@@ -38,7 +38,7 @@ class LikesState(AuthState):
 
     @rx.event
     def toggle_like(self, product_id: int):
-        shopper = self.current_shopper()
+        shopper = self._current_shopper()
         if shopper is None:
             return [rx.redirect(f"/login?next={self.router.url.path or '/'}"), rx.toast.info("Log in to like products.")]
         product_id = int(product_id)

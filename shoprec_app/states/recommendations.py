@@ -1,6 +1,7 @@
 """The live shelves: "Recommended for you" and "Similar items".
 
-Results arrive by push (`apply_result`, called by the reply consumer); a page load shows
+Results arrive by push (`_apply_result`, called by the reply consumer, never by the browser:
+Reflex exposes every public state method as an event); a page load shows
 the newest stored result. Each state remembers the request time of what it shows, so a
 reply to an older request never replaces a newer result.
 """
@@ -39,7 +40,7 @@ class RecsState(AuthState):
     @rx.event
     def load_shelf(self):
         """Show the newest stored shelf; ask for a new one if likes changed since or it is old."""
-        shopper = self.current_shopper()
+        shopper = self._current_shopper()
         if shopper is None:
             self.recs, self.recs_status, self.recs_shown_at = [], "idle", ""
             return
@@ -71,7 +72,7 @@ class RecsState(AuthState):
             if generation != self.refresh_generation:
                 return
             self.last_refresh_at = time.time()
-            shopper = self.current_shopper()
+            shopper = self._current_shopper()
             client_token = self.router.session.client_token
         if shopper is None:
             return
@@ -83,7 +84,7 @@ class RecsState(AuthState):
 
     @rx.event
     def refresh(self):
-        shopper = self.current_shopper()
+        shopper = self._current_shopper()
         if shopper is None:
             return
         self.recs_status = "loading"
@@ -98,7 +99,7 @@ class RecsState(AuthState):
         if error:
             self.recs_status, self.recs_error = "failed", error
 
-    def apply_result(self, request_id: str) -> None:
+    def _apply_result(self, request_id: str) -> None:
         """Called by the reply consumer with a finished request of this tab."""
         shown = load_view(request_id)
         if shown is not None:
@@ -144,7 +145,7 @@ class SimilarState(rx.State):
         if error:
             self.similar_status = "failed"
 
-    def apply_result(self, request_id: str) -> None:
+    def _apply_result(self, request_id: str) -> None:
         shown = load_view(request_id)
         if shown is None:
             return

@@ -144,7 +144,7 @@ def test_log_in_handler_sets_a_verified_token_and_keeps_errors_generic(shop) -> 
     assert state.form_error == accounts.GENERIC_LOGIN_ERROR
     run(state.log_in, {"email": "ALICE@example.com", "password": "alice-password"})
     assert state.form_error == "" and state.email == "alice@example.com"
-    assert state.current_shopper().email == "alice@example.com"
+    assert state._current_shopper().email == "alice@example.com"
 
 
 def test_register_handler_checks_the_repeated_password(app_env) -> None:
@@ -161,3 +161,23 @@ def test_register_handler_checks_the_repeated_password(app_env) -> None:
 )
 def test_only_same_site_paths_follow_a_log_in(requested: str, allowed: str) -> None:
     assert safe_next_path(requested) == allowed
+
+
+def test_the_browser_can_call_only_the_intended_handlers() -> None:
+    """Reflex turns every public state method into an event the browser may send, with any
+    arguments; a helper such as the reply consumer's (which loads a stored result by request
+    id) must stay private, or a crafted event could read another shopper's recommendations."""
+    from shoprec_app.states.catalog import CatalogState
+    from shoprec_app.states.product import ProductState
+    from shoprec_app.states.recommendations import RecsState, SimilarState
+
+    callable_from_the_browser = {
+        AuthState: {"clear_form", "log_in", "log_out", "refresh_identity", "register", "require_login"},
+        LikesState: {"load_liked_ids", "load_my_likes", "toggle_like"},
+        RecsState: {"load_shelf", "refresh", "schedule_refresh"},
+        CatalogState: {"choose_category", "choose_sort", "go_to_page", "load", "stop_waiting_for_meaning", "submit_search"},
+        SimilarState: {"load_similar"},
+        ProductState: {"load"},
+    }
+    for state, expected in callable_from_the_browser.items():
+        assert set(state.event_handlers) - {"setvar"} == expected, state.__name__
