@@ -11,7 +11,7 @@ import reflex as rx
 from shoprec_app.db import session_scope
 from shoprec_app.services import catalog, recommendations
 from shoprec_app.services.catalog import ProductCard
-from shoprec_app.states.live import load_view, request_recommendations
+from shoprec_app.states.worker_requests import load_view, request_recommendations
 
 # Results found by meaning for a query are the same for everyone: this fresh, they are reused.
 SEARCH_FRESH_FOR = timedelta(minutes=10)

@@ -18,7 +18,7 @@ from shoprec_app.db import session_scope
 from shoprec_app.services import recommendations
 from shoprec_app.services.recommendations import RecommendationView, RecommendedCard
 from shoprec_app.states.auth import AuthState
-from shoprec_app.states.live import load_view, request_recommendations
+from shoprec_app.states.worker_requests import load_view, request_recommendations
 
 # Likes in quick succession after the first make one more request, sent this long after the last.
 DEBOUNCE_SECONDS = 0.3

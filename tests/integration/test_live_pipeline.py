@@ -90,7 +90,7 @@ def new_shopper(session: Session, liked_external_ids: list[str]) -> int:
 
 
 def ask(kind: str, **fields) -> str:
-    from shoprec_app.states.live import request_recommendations
+    from shoprec_app.states.worker_requests import request_recommendations
 
     request_id, error = request_recommendations(kind, **fields)
     assert error == ""

@@ -290,7 +290,7 @@ class Processes:
 BACKEND_SCRIPT = r"""
 import json, logging, sys, time
 logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-from shoprec_app.states.live import request_recommendations
+from shoprec_app.states.worker_requests import request_recommendations
 print(json.dumps({"ready": True}), flush=True)
 for line in sys.stdin:
     fields = json.loads(line)
