@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import os
 import platform
+import socket
+import subprocess
 import statistics
 import sys
 import time
@@ -178,3 +180,21 @@ def _fmt(value: object) -> str:
             return f"{value:.2f}"
         return f"{value:.3f}"
     return str(value)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def prepare_project(workdir: Path, in_place: bool) -> Path:
+    """The project to run: the checkout itself, or a copy of its committed HEAD (git archive),
+    so a production build never touches the checkout's .web/."""
+    if in_place:
+        return REPO_ROOT
+    project = workdir / "project"
+    project.mkdir()
+    archive = subprocess.run(["git", "-C", str(REPO_ROOT), "archive", "HEAD"], check=True, capture_output=True).stdout
+    subprocess.run(["tar", "-x", "-C", str(project)], input=archive, check=True)
+    return project

@@ -36,7 +36,6 @@ import os
 import re
 import secrets
 import shutil
-import socket
 import subprocess
 import tempfile
 import time
@@ -85,25 +84,9 @@ ARM_AND_CLICK = """
 """
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def debounce_seconds(project: Path) -> float:
     source = (project / "shoprec_app" / "states" / "recommendations.py").read_text()
     return float(re.search(r"^DEBOUNCE_SECONDS = ([0-9.]+)", source, re.MULTILINE).group(1))
-
-
-def prepare_project(workdir: Path, in_place: bool) -> Path:
-    if in_place:
-        return common.REPO_ROOT
-    project = workdir / "project"
-    project.mkdir()
-    archive = subprocess.run(["git", "-C", str(common.REPO_ROOT), "archive", "HEAD"], check=True, capture_output=True).stdout
-    subprocess.run(["tar", "-x", "-C", str(project)], input=archive, check=True)
-    return project
 
 
 def wait_until_serving(base_url: str, process: subprocess.Popen, log: Path, timeout: float) -> float:
@@ -212,7 +195,7 @@ def main() -> int:
     processes: list[subprocess.Popen] = []
     all_likes: list[dict] = []
     try:
-        project = prepare_project(workdir, args.in_place)
+        project = common.prepare_project(workdir, args.in_place)
         debounce = debounce_seconds(project)
         artifacts = workdir / "artifacts"
         shutil.copytree(artifact, artifacts / artifact.name)
@@ -233,7 +216,7 @@ def main() -> int:
         if not args.in_place:
             # The copy's packages come first (the editable install points at the checkout).
             env["PYTHONPATH"] = str(project) + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
-        port = free_port()
+        port = common.free_port()
         base_url = f"http://localhost:{port}"
         log = workdir / "storefront.log"
         processes.append(serving.start_process([str(serving.VENV_BIN / "shoprec"), "run", "--port", str(port)], env, log, cwd=project))

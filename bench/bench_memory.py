@@ -34,7 +34,6 @@ import os
 import secrets
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -54,12 +53,6 @@ except ImportError:  # pragma: no cover - told to the user below
 
 MB = 1024 * 1024
 READY_MARK = "ShopRec storefront starting"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def get(url: str, timeout: float = 10.0) -> tuple[int, float, int]:
@@ -224,16 +217,6 @@ def browser_load(base: str, sessions: int, pid: int) -> dict:
     return {"seconds": seconds, "connected": connected, "closed": sample_memory(pid)}
 
 
-def prepare_project(workdir: Path, in_place: bool) -> Path:
-    if in_place:
-        return common.REPO_ROOT
-    project = workdir / "project"
-    project.mkdir()
-    archive = subprocess.run(["git", "-C", str(common.REPO_ROOT), "archive", "HEAD"], check=True, capture_output=True).stdout
-    subprocess.run(["tar", "-x", "-C", str(project)], input=archive, check=True)
-    return project
-
-
 def environment(project: Path, home: Path, cache: Path) -> dict[str, str]:
     env = dict(os.environ)
     for name in ("SHOPREC_DATABASE_URL", "REFLEX_DB_URL", "SHOPREC_DATASET", "SHOPREC_DATASET_FORMAT", "SHOPREC_REDIS_URL", "SHOPREC_BROKER_URL", "REFLEX_DIR"):
@@ -278,12 +261,12 @@ def main() -> int:
     log = workdir / "app.log"
     runs = []
     try:
-        project = prepare_project(workdir, args.in_place)
+        project = common.prepare_project(workdir, args.in_place)
         cache = workdir / "cache" if args.cold_cache else common.REPO_ROOT / ".cache"
         home = workdir / "home"
         env = environment(project, home, cache)
         for start_number in range(1, args.starts + 1):
-            port = free_port()
+            port = common.free_port()
             base = f"http://127.0.0.1:{port}"
             web_built = (project / ".web" / "build").exists()
             print(f"  start {start_number}: port {port}, {'existing' if web_built else 'no'} frontend build, log {log}", flush=True)
